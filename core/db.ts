@@ -1,0 +1,20 @@
+/**
+ * The one database interface the domain sees. Both drivers (embedded PGlite and node-postgres)
+ * speak the same SQL with `$1` parameters, so the domain writes plain, typed SQL once.
+ */
+export interface Db {
+  /** Runs one statement and returns its rows. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs `work` in one transaction; nested calls join the outer transaction. */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+}
+
+/** Returns the single row a statement must produce, or undefined. */
+export async function queryOne<Row>(
+  db: Db,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<Row | undefined> {
+  const rows = await db.query<Row>(sql, params);
+  return rows[0];
+}

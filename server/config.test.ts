@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, providerModes } from './config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to port 3000 and the embedded database in ./.data', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.dataDir).toMatch(/\.data$/);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: must be a port number/],
+    ['PORT', '70000', /PORT: must be between 0 and 65535/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ connection URL/],
+    ['PUBLIC_URL', 'not a url', /PUBLIC_URL: must be a URL/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL:/],
+    ['REDIS_URL', 'http://x', /REDIS_URL: must be a redis:\/\//],
+  ])('a wrong %s=%s stops start-up naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('never echoes a secret value in its error', () => {
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+    }
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).PORT).toBe(3000);
+  });
+
+  it('says which providers are live and which only record', () => {
+    const modes = providerModes(loadConfig({ RESEND_API_KEY: 're_123' }));
+    expect(modes['email (Resend)']).toBe('live');
+    expect(modes['payments (Stripe)']).toBe('recorded-only');
+  });
+});

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalSecret = z.string().min(1).optional();
+const optionalUrl = (what: string) => z.url(`must be a URL (${what})`).optional();
+
+/** Every setting comes from the environment and is checked here, once, at start-up. */
+export const configSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole port number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection URL')
+    .optional(),
+  PUBLIC_URL: optionalUrl('the address users reach this server at, e.g. https://sales.example.com'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ANTHROPIC_API_KEY: optionalSecret,
+  ANTHROPIC_BASE_URL: optionalUrl('Anthropic API base'),
+  RESEND_API_KEY: optionalSecret,
+  RESEND_WEBHOOK_SECRET: optionalSecret,
+  RESEND_BASE_URL: optionalUrl('Resend API base'),
+  TWILIO_ACCOUNT_SID: optionalSecret,
+  TWILIO_AUTH_TOKEN: optionalSecret,
+  TWILIO_FROM: optionalSecret,
+  TWILIO_BASE_URL: optionalUrl('Twilio API base'),
+  STRIPE_SECRET_KEY: optionalSecret,
+  STRIPE_WEBHOOK_SECRET: optionalSecret,
+  STRIPE_BASE_URL: optionalUrl('Stripe API base'),
+  PERPLEXITY_API_KEY: optionalSecret,
+  PERPLEXITY_BASE_URL: optionalUrl('Perplexity API base'),
+  INNGEST_EVENT_KEY: optionalSecret,
+  INNGEST_SIGNING_KEY: optionalSecret,
+  INNGEST_DEV: z.string().optional(),
+  INNGEST_BASE_URL: optionalUrl('Inngest API base'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as shells and .env files commonly write it.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      // Echo the bad value only for settings that are not secrets.
+      const shown = /KEY|TOKEN|SECRET|URL/.test(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    dataDir: path.resolve(config.DATA_DIR),
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+  };
+}
+
+/** Which providers talk to the real service and which only record what they would send. */
+export function providerModes(config: Config): Record<string, string> {
+  const live = (on: boolean) => (on ? 'live' : 'recorded-only');
+  return {
+    'LLM (Anthropic)': config.ANTHROPIC_API_KEY ? 'live' : 'offline model',
+    'email (Resend)': live(Boolean(config.RESEND_API_KEY)),
+    'SMS/WhatsApp/voice (Twilio)': live(Boolean(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN)),
+    'payments (Stripe)': live(Boolean(config.STRIPE_SECRET_KEY)),
+    'enrichment (Perplexity)': live(Boolean(config.PERPLEXITY_API_KEY)),
+  };
+}

@@ -1,0 +1,47 @@
+import pg from 'pg';
+import type { Db } from '../../core/db.ts';
+import type { Database } from './database.ts';
+
+// Counts (bigint) as numbers, matching the PGlite parser; our bigints stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+/** Any Postgres reachable by URL: a Supabase project or a self-hosted server. */
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Fail at start-up, not at the first request, when the server is unreachable.
+  const probe = await pool.connect();
+  probe.release();
+  return {
+    kind: 'postgres',
+    query: async <Row>(sql: string, params?: readonly unknown[]) =>
+      (await pool.query(sql, params as unknown[])).rows as Row[],
+    transaction: (work) => inTransaction(pool, (client) => work(clientDb(client))),
+    // Without parameters node-postgres uses the simple protocol, which runs a whole script.
+    execScript: (sql) => inTransaction(pool, async (client) => void (await client.query(sql))),
+    close: () => pool.end(),
+  };
+}
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function clientDb(client: pg.PoolClient): Db {
+  const db: Db = {
+    query: async <Row>(sql: string, params?: readonly unknown[]) =>
+      (await client.query(sql, params as unknown[])).rows as Row[],
+    transaction: (work) => work(db),
+  };
+  return db;
+}

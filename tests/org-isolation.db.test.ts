@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../core/actor.ts';
+import { createOrganization } from '../core/organizations.ts';
+import type { Database } from '../server/db/database.ts';
+import { createTestDatabase } from './support/test-database.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+/**
+ * Every route that reads or writes an organization's rows, tried with another organization's
+ * key. Each new route adds a row here: Acme's key must succeed, Globex's must be refused (403 or
+ * 404) or see none of Acme's data.
+ */
+interface AcmeRows {
+  contactId: string;
+  conversationId: string;
+  messageId: string;
+}
+
+interface RouteCase {
+  name: string;
+  method: 'GET' | 'POST';
+  path: (rows: AcmeRows) => string;
+  body?: (rows: AcmeRows) => unknown;
+  /** `refused`: 403/404 for the other org. `filtered`: 200, but nothing of Acme's in it. */
+  otherOrg: 'refused' | 'filtered';
+}
+
+const routes: RouteCase[] = [
+  { name: 'read a lead', method: 'GET', path: (r) => `/api/leads/${r.contactId}`, otherOrg: 'refused' },
+  {
+    name: 'find leads by email',
+    method: 'GET',
+    path: () => '/api/leads?email=pat@acme.example',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'find leads by phone',
+    method: 'GET',
+    path: () => '/api/leads?phone=%2B14155550199',
+    otherOrg: 'filtered',
+  },
+  {
+    name: "list a contact's conversations",
+    method: 'GET',
+    path: (r) => `/api/conversations?contactId=${r.contactId}`,
+    otherOrg: 'filtered',
+  },
+  {
+    name: "read a conversation's messages",
+    method: 'GET',
+    path: (r) => `/api/conversations/${r.conversationId}/messages`,
+    otherOrg: 'refused',
+  },
+  {
+    name: 'create a lead with the same email (must not merge into Acme)',
+    method: 'POST',
+    path: () => '/api/leads',
+    body: () => ({ email: 'pat@acme.example' }),
+    otherOrg: 'filtered',
+  },
+];
+
+let db: Database;
+let server: TestServer;
+let acmeKey: string;
+let globexKey: string;
+let rows: AcmeRows;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db);
+  const acme = await createOrganization(db, { name: 'Acme' }, systemActor);
+  acmeKey = acme.apiKey;
+  globexKey = (await createOrganization(db, { name: 'Globex' }, systemActor)).apiKey;
+  const lead = await server.request('POST', '/api/leads', {
+    key: acmeKey,
+    body: { email: 'pat@acme.example', phone: '+14155550199', firstName: 'Pat' },
+  });
+  const contactId = lead.body.id as string;
+  const [conversation] = await db.query<{ id: string }>(
+    `insert into conversations (org_id, contact_id, channel) values ($1, $2, 'web') returning id`,
+    [acme.orgId, contactId],
+  );
+  const [message] = await db.query<{ id: string }>(
+    `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body)
+     values ($1, $2, $3, 'inbound', 'web', 'prospect', 'hello from Acme') returning id`,
+    [acme.orgId, conversation!.id, contactId],
+  );
+  rows = { contactId, conversationId: conversation!.id, messageId: message!.id };
+});
+
+afterAll(async () => {
+  await server.close();
+  await db.close();
+});
+
+describe.each(routes)('$method $name', (route) => {
+  it("answers Acme's own key", async () => {
+    const res = await server.request(route.method, route.path(rows), {
+      key: acmeKey,
+      body: route.body?.(rows),
+    });
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+  });
+
+  it("never shows Acme's data to Globex's key", async () => {
+    const res = await server.request(route.method, route.path(rows), {
+      key: globexKey,
+      body: route.body?.(rows),
+    });
+    if (route.otherOrg === 'refused') expect([403, 404]).toContain(res.status);
+    else expect(res.status).toBeLessThan(300);
+    const text = JSON.stringify(res.body);
+    for (const id of Object.values(rows)) expect(text).not.toContain(id);
+    expect(text).not.toContain('hello from Acme');
+  });
+});
