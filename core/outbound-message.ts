@@ -36,6 +36,8 @@ export interface OutboundDraft {
   body: string;
   /** Same key, same send: a retry with this key never reaches the provider twice. */
   idempotencyKey: string;
+  /** Email headers added by `sendOutbound` (List-Unsubscribe, RFC 8058); senders pass them on. */
+  headers?: Record<string, string>;
 }
 
 export interface DeliveryResult {
@@ -43,6 +45,10 @@ export interface DeliveryResult {
   /** Why the gate refused, or what failed. */
   reasons: string[];
   providerMessageId?: string;
+  /** Allowed, but the organization should act (e.g. `dnc_national_stale`). */
+  warnings?: string[];
+  /** The delivery ledger row (core/outbound.ts). */
+  deliveryId?: string;
 }
 
 /** A channel's way out: `sendOutbound` calls it only after the gate allowed the draft. */
@@ -50,5 +56,10 @@ export interface ChannelSender {
   channel: Channel;
   /** `live` talks to a provider; `recorded` keeps the message for the console only. */
   mode: 'live' | 'recorded';
+  /**
+   * True when the provider dedupes by `draft.idempotencyKey`, so re-sending after a crash that
+   * left the outcome unknown is safe. Without it such a delivery is marked in doubt, never re-sent.
+   */
+  idempotent?: boolean;
   send(draft: OutboundDraft & { to: string }): Promise<{ providerMessageId: string }>;
 }
