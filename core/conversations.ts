@@ -1,6 +1,12 @@
 import type { Db } from './db.ts';
 import { notFound } from './errors.ts';
 
+/**
+ * Conversations and messages as callers read them. Everything that writes them — inbound
+ * messages, agent turns, takeovers — is in core/conversations/conversation-service.ts, the only
+ * writer of both tables.
+ */
+
 export interface ConversationView {
   id: string;
   contactId: string;
@@ -15,6 +21,8 @@ export interface ConversationView {
 
 export interface MessageView {
   id: string;
+  /** Position in the conversation: later messages have larger values (use it to catch up). */
+  seq: number;
   conversationId: string;
   direction: 'inbound' | 'outbound';
   channel: string;
@@ -23,23 +31,33 @@ export interface MessageView {
   body: string;
   status: string;
   clientId: string | null;
+  /** Delivery details of an outbound message, the message an agent reply answers. */
+  metadata: Record<string, unknown>;
   createdAt: string;
 }
 
-interface ConversationRow {
+export interface ConversationRow {
   id: string;
+  org_id: string;
   contact_id: string;
   channel: string;
   mode: ConversationView['mode'];
   status: ConversationView['status'];
   assigned_rep_id: string | null;
+  visitor_id: string | null;
+  subject: string | null;
+  reply_token: string;
+  agent_state: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
   last_message_at: Date | null;
 }
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
+  seq: number;
+  org_id: string;
+  contact_id: string;
   conversation_id: string;
   direction: MessageView['direction'];
   channel: string;
@@ -48,6 +66,8 @@ interface MessageRow {
   body: string;
   status: string;
   client_id: string | null;
+  provider_message_id: string | null;
+  metadata: Record<string, unknown>;
   created_at: Date;
 }
 
@@ -68,6 +88,7 @@ export function toConversationView(row: ConversationRow): ConversationView {
 export function toMessageView(row: MessageRow): MessageView {
   return {
     id: row.id,
+    seq: row.seq,
     conversationId: row.conversation_id,
     direction: row.direction,
     channel: row.channel,
@@ -76,8 +97,22 @@ export function toMessageView(row: MessageRow): MessageView {
     body: row.body,
     status: row.status,
     clientId: row.client_id,
+    metadata: row.metadata ?? {},
     createdAt: row.created_at.toISOString(),
   };
+}
+
+export async function getConversation(
+  db: Db,
+  orgId: string,
+  conversationId: string,
+): Promise<ConversationView> {
+  const rows = await db.query<ConversationRow>('select * from conversations where org_id = $1 and id = $2', [
+    orgId,
+    conversationId,
+  ]);
+  if (!rows[0]) throw notFound('conversation');
+  return toConversationView(rows[0]);
 }
 
 export async function listConversations(

@@ -1,0 +1,65 @@
+import { annualBudgetCents, formatUsd } from '../../core/qualification/bant-state.ts';
+import type { QualifierContext } from '../../core/qualification/qualifier-model.ts';
+
+/**
+ * Fills a prompt template's `{{placeholders}}` from the turn's context. Only the organization's
+ * own data goes into the system prompt (its name, knowledge base, rules) plus this prospect's
+ * state; the prospect's words stay in the user messages, so they are never read as instructions.
+ */
+export const promptPlaceholders: readonly string[] = [
+  'organization',
+  'today',
+  'channel',
+  'disclosure',
+  'knowledge',
+  'state',
+  'missing',
+  'rules',
+  'outcome',
+  'handoff',
+  'prospect',
+];
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function renderPrompt(template: string, context: QualifierContext): string {
+  const values: Record<string, string> = {
+    organization: context.organization.name,
+    today: context.now.toISOString().slice(0, 10),
+    channel: context.channel,
+    disclosure: context.disclosure,
+    knowledge:
+      context.knowledge.length > 0
+        ? context.knowledge
+            .map(
+              (entry) =>
+                `<entry kind="${entry.kind}" title="${escapeXml(entry.title).replace(/"/g, '&quot;')}">\n${escapeXml(entry.body)}\n</entry>`,
+            )
+            .join('\n')
+        : '(no knowledge-base entry matches this message)',
+    state: JSON.stringify(context.state),
+    missing: context.missing.length > 0 ? context.missing.join(', ') : 'nothing',
+    rules: describeRules(context),
+    outcome: context.outcome
+      ? `${context.outcome.outcome} (${context.outcome.reasons.join('; ')})`
+      : 'not decided yet',
+    handoff: context.handoffRequested ? 'a person from the team has been asked to join' : 'no',
+    prospect: context.firstName ?? 'unknown',
+  };
+  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) =>
+    name in values ? values[name]! : whole,
+  );
+}
+
+function describeRules(context: QualifierContext): string {
+  const { rules, state } = context;
+  const budget = annualBudgetCents(state);
+  return [
+    `QUALIFIED needs all of: a yearly budget of at least ${formatUsd(rules.minBudgetCents)} (or a budget stated without an amount); the prospect decides or can bring in whoever does; a real need; a timeline within ${rules.qualifyWithinDays} days.`,
+    'DISQUALIFIED: no budget at all, no need, or no way to reach the decision maker.',
+    'NURTURE: everything known but the budget or timeline does not meet the bar yet.',
+    budget !== undefined ? `Budget so far: ${formatUsd(budget)} a year.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

@@ -1,0 +1,746 @@
+import { z } from 'zod';
+import { type AuditEntry, recordAudit } from '../audit.ts';
+import { aiDisclosure } from '../compliance/ai-disclosure.ts';
+import {
+  handleInboundText,
+  handleOptOut,
+  isPlainLanguageOptOut,
+  parseSmsKeyword,
+} from '../compliance/opt-out.ts';
+import type { ConversationRow, MessageRow } from '../conversations.ts';
+import type { Db } from '../db.ts';
+import { notFound } from '../errors.ts';
+import { emitEvent } from '../events.ts';
+import type { Organization } from '../organizations.ts';
+import type { Channel } from '../outbound-message.ts';
+import {
+  type BantPatch,
+  mergeBant,
+  missingItems,
+  type QualificationRecord,
+  readQualification,
+} from '../qualification/bant-state.ts';
+import { detectHandoffRequest, detectInjection, detectOptOutRequest } from '../qualification/guardrails.ts';
+import { type KnowledgeDocument, retrieveKnowledge } from '../qualification/knowledge-retrieval.ts';
+import {
+  evaluateOutcome,
+  handoffByRules,
+  type OrganizationRules,
+  type OutcomeDecision,
+  readOrganizationRules,
+} from '../qualification/outcome-rules.ts';
+import type {
+  ConversationTurn,
+  QualifierContext,
+  QualifierTurnResult,
+  ToolOutcome,
+} from '../qualification/qualifier-model.ts';
+import { handoffLine, modelFailureLine, question, refusalLine } from '../qualification/qualifier-script.ts';
+import {
+  recordOptOutArgsSchema,
+  requestHandoffArgsSchema,
+  toBantPatch,
+  toolSpecs,
+  updateQualificationArgsSchema,
+} from '../qualification/qualifier-tools.ts';
+import type { ConversationServiceDeps } from './conversation-deps.ts';
+import {
+  type AgentState,
+  agentActor,
+  agentStateOf,
+  closeWithin,
+  deliverStored,
+  insertOutbound,
+  markProcessed,
+  patchAgentState,
+  publishMode,
+} from './conversation-store.ts';
+
+/**
+ * One turn of a conversation: the answer to one prospect message. In order, first match wins:
+ * a closed conversation ignores it; compliance commands (opt-out, HELP, START) are answered by
+ * the compliance module's wording; a rep's conversation is only listened to (BANT+ extraction);
+ * injection attempts get a refusal; requests for a person (or the organization's keywords) hand
+ * over; everything else goes to the qualifier model with its tools. Each path ends in one
+ * transaction that stores the reply with everything it changed, then delivers the reply.
+ */
+/** Answers every prospect message of the conversation still waiting, oldest first, one at a time. */
+export async function answerPending(
+  deps: ConversationServiceDeps,
+  orgId: string,
+  conversationId: string,
+): Promise<void> {
+  await deps.scheduler.run(orgId, conversationId, async () => {
+    // A message stored after this read is answered by its own caller's turn, queued behind this one.
+    const pending = await deps.db.query<MessageRow>(
+      `select * from messages where conversation_id = $1 and org_id = $2 and direction = 'inbound'
+         and status = 'received' order by seq limit 100`,
+      [conversationId, orgId],
+    );
+    for (const message of pending) await runTurn(deps, message);
+  });
+}
+
+interface TurnContext {
+  inbound: MessageRow;
+  conversation: ConversationRow;
+  state: AgentState;
+  contact: { id: string; first_name: string | null; status: string };
+  organization: Organization;
+  knowledge: KnowledgeDocument[];
+  rules: OrganizationRules;
+  qualification: QualificationRecord;
+  disclosure: string;
+  /** Written last in the turn's transaction (see `flushAudits`). */
+  audits: AuditEntry[];
+}
+
+/**
+ * The audit chain serializes an organization's writers with a lock held until commit, so a turn
+ * writes its entries as the last statements of its transaction: the lock is held for a moment,
+ * not for the whole turn, and an organization's conversations do not queue behind each other.
+ */
+async function flushAudits(tx: Db, ctx: TurnContext): Promise<void> {
+  for (const entry of ctx.audits.splice(0)) await recordAudit(tx, entry);
+}
+
+async function loadTurnContext(deps: ConversationServiceDeps, inbound: MessageRow): Promise<TurnContext> {
+  const [rows, { organization, knowledge }] = await Promise.all([
+    deps.db.query<
+      ConversationRow & {
+        contact_first_name: string | null;
+        contact_status: string;
+        contact_qualification: unknown;
+      }
+    >(
+      `select c.*, ct.first_name as contact_first_name, ct.status as contact_status,
+         ct.qualification as contact_qualification
+       from conversations c join contacts ct on ct.org_id = c.org_id and ct.id = c.contact_id
+       where c.org_id = $1 and c.id = $2`,
+      [inbound.org_id, inbound.conversation_id],
+    ),
+    deps.organizations.get(inbound.org_id),
+  ]);
+  const row = rows[0];
+  if (!row) throw notFound('conversation');
+  const { contact_first_name, contact_status, contact_qualification, ...conversation } = row;
+  const rules = readOrganizationRules(organization.settings);
+  if (rules.invalid.length > 0) {
+    deps.log.warn(
+      { orgId: organization.id, invalid: rules.invalid },
+      'invalid qualification settings; using defaults',
+    );
+  }
+  return {
+    inbound,
+    conversation,
+    state: agentStateOf(conversation),
+    contact: { id: conversation.contact_id, first_name: contact_first_name, status: contact_status },
+    organization,
+    knowledge,
+    rules,
+    qualification: readQualification(contact_qualification),
+    disclosure: aiDisclosure(organization, conversation.channel as Channel),
+    audits: [],
+  };
+}
+
+async function runTurn(deps: ConversationServiceDeps, inbound: MessageRow): Promise<void> {
+  const ctx = await loadTurnContext(deps, inbound);
+  if (ctx.conversation.status === 'closed' || ctx.conversation.mode === 'closed') {
+    await markProcessed(deps.db, inbound, { skipped: 'conversation closed' });
+    return;
+  }
+  if (await complianceCommand(deps, ctx)) return;
+  if (ctx.conversation.mode === 'human') {
+    await extractOnly(deps, ctx);
+    return;
+  }
+  const injection = detectInjection(inbound.body);
+  if (injection) {
+    await refuseInjection(deps, ctx, injection.rule);
+    return;
+  }
+  const asked = detectHandoffRequest(inbound.body);
+  const byKeyword = asked
+    ? null
+    : handoffByRules(
+        { ...ctx.rules.handoff, onQualified: false, budgetAtLeastCents: undefined },
+        {
+          state: ctx.qualification.bant,
+          outcome: null,
+          message: inbound.body,
+        },
+      );
+  if (asked || byKeyword) {
+    await handOffOnRequest(deps, ctx, asked ? 'the prospect asked for a person' : byKeyword!);
+    return;
+  }
+  await modelTurn(deps, ctx);
+}
+
+/**
+ * Opt-out requests (carrier keywords, plain language) and SMS HELP/START are compliance
+ * commands: answered by the compliance module's wording, never by the agent. An opt-out closes
+ * the conversation after its one confirmation.
+ */
+async function complianceCommand(deps: ConversationServiceDeps, ctx: TurnContext): Promise<boolean> {
+  const { inbound, conversation } = ctx;
+  const base = {
+    orgId: inbound.org_id,
+    contactId: inbound.contact_id,
+    channel: conversation.channel as Channel,
+    conversationId: conversation.id,
+    inboundId: inbound.id,
+    now: deps.now(),
+  };
+  const texting = base.channel === 'sms' || base.channel === 'whatsapp';
+  const body = inbound.body;
+  // Most messages are none of these: skip the transaction for them.
+  if (!(texting && parseSmsKeyword(body)) && !isPlainLanguageOptOut(body) && !detectOptOutRequest(body)) {
+    return false;
+  }
+  const stored = await deps.db.transaction(async (tx) => {
+    const command = await handleInboundText(tx, { ...base, message: inbound.body });
+    let optedOut = command.action === 'opted_out';
+    let reply = command.action === 'none' ? null : command.reply;
+    if (command.action === 'none') {
+      if (!detectOptOutRequest(inbound.body)) return null;
+      const result = await handleOptOut(tx, {
+        ...base,
+        method: 'conversation',
+        scope: 'all',
+        message: inbound.body,
+      });
+      optedOut = true;
+      reply = result.confirmation;
+    }
+    const message = reply
+      ? await insertOutbound(tx, conversation, { ...reply, inReplyTo: inbound.id })
+      : null;
+    await markProcessed(tx, inbound, {
+      compliance: command.action === 'none' ? 'opted_out' : command.action,
+    });
+    if (optedOut) {
+      await closeWithin(tx, conversation, 'opt_out', agentActor);
+      deps.log.info(
+        { orgId: inbound.org_id, conversationId: conversation.id },
+        'prospect opted out in conversation',
+      );
+    }
+    return { message, optedOut };
+  });
+  if (!stored) return false;
+  if (stored.message) await deliverStored(deps, stored.message);
+  if (stored.optedOut) publishMode(deps, conversation, 'closed', conversation.assigned_rep_id);
+  return true;
+}
+
+/** A rep is talking: the agent says nothing but still records what the prospect tells. */
+async function extractOnly(deps: ConversationServiceDeps, ctx: TurnContext): Promise<void> {
+  const turn = createToolSession(deps, ctx);
+  let result: QualifierTurnResult | null = null;
+  try {
+    result = await deps.qualifier.runTurn({
+      context: await qualifierContext(deps, ctx),
+      history: await conversationHistory(deps, ctx),
+      task: 'extract',
+      tools: toolSpecs(['update_qualification'].filter((name) => deps.tools.includes(name))),
+      callTool: turn.callTool,
+    });
+  } catch (error) {
+    deps.log.error({ err: error, conversationId: ctx.conversation.id }, 'extraction failed in human mode');
+  }
+  await deps.db.transaction(async (tx) => {
+    await saveQualification(tx, deps, ctx, turn.patches, { decide: false, state: ctx.state });
+    if (result) await recordAgentTurn(tx, ctx, result);
+    await markProcessed(tx, ctx.inbound, { mode: 'human' });
+    await flushAudits(tx, ctx);
+  });
+}
+
+async function refuseInjection(deps: ConversationServiceDeps, ctx: TurnContext, rule: string): Promise<void> {
+  const { inbound, conversation } = ctx;
+  deps.log.warn(
+    { orgId: inbound.org_id, conversationId: conversation.id, messageId: inbound.id, rule },
+    'prompt injection attempt refused',
+  );
+  const message = await deps.db.transaction(async (tx) => {
+    ctx.audits.push({
+      orgId: inbound.org_id,
+      actor: agentActor,
+      action: 'agent.injection_refused',
+      entityType: 'conversation',
+      entityId: conversation.id,
+      contactId: inbound.contact_id,
+      outcome: 'refused',
+      details: { rule, messageId: inbound.id, excerpt: inbound.body.slice(0, 200) },
+    });
+    return agentReply(tx, ctx, refusalLine(ctx.organization.name, conversation.id), { guardrail: rule });
+  });
+  await deliverStored(deps, message);
+}
+
+async function handOffOnRequest(
+  deps: ConversationServiceDeps,
+  ctx: TurnContext,
+  reason: string,
+): Promise<void> {
+  const message = await deps.db.transaction(async (tx) => {
+    const already = await requestHandoff(tx, ctx, reason);
+    return agentReply(tx, ctx, handoffLine(already, ctx.conversation.id), { handoff: reason });
+  });
+  await deliverStored(deps, message);
+}
+
+/**
+ * Asks for a person once per request: `conversation.handoff.requested` is emitted unless a
+ * request is already pending (until a rep takes over or hands back). The mode stays `ai` until
+ * then. Returns whether one was already pending.
+ */
+async function requestHandoff(tx: Db, ctx: TurnContext, reason: string): Promise<boolean> {
+  const { conversation, inbound } = ctx;
+  const rows = await tx.query<ConversationRow>(
+    'select * from conversations where org_id = $1 and id = $2 for update',
+    [conversation.org_id, conversation.id],
+  );
+  const state = agentStateOf(rows[0]!);
+  if (state.handoffRequestedAt) return true;
+  await patchAgentState(tx, conversation, {
+    handoffRequestedAt: new Date().toISOString(),
+    handoffReason: reason,
+  });
+  await emitEvent(tx, 'conversation.handoff.requested', {
+    orgId: conversation.org_id,
+    contactId: conversation.contact_id,
+    conversationId: conversation.id,
+    reason,
+  });
+  ctx.audits.push({
+    orgId: conversation.org_id,
+    actor: agentActor,
+    action: 'conversation.handoff.requested',
+    entityType: 'conversation',
+    entityId: conversation.id,
+    contactId: conversation.contact_id,
+    details: { reason, messageId: inbound.id },
+  });
+  return false;
+}
+
+interface ToolSession {
+  patches: BantPatch[];
+  handoffReason: string | null;
+  optOut: boolean;
+  invalidCalls: number;
+  callTool(name: string, input: unknown): Promise<ToolOutcome>;
+}
+
+/**
+ * The tools of one turn. They close over this conversation and contact: no tool takes an id, so
+ * whatever a prospect writes, the model can only change this prospect's qualification.
+ */
+function createToolSession(deps: ConversationServiceDeps, ctx: TurnContext): ToolSession {
+  let working = ctx.qualification.bant;
+  const decided: OutcomeDecision | null = ctx.state.outcome
+    ? { outcome: ctx.state.outcome, reasons: ctx.qualification.reasons }
+    : null;
+  const session: ToolSession = {
+    patches: [],
+    handoffReason: null,
+    optOut: false,
+    invalidCalls: 0,
+    async callTool(name, input) {
+      const ignore = (error: string): ToolOutcome => {
+        session.invalidCalls++;
+        deps.log.warn(
+          { orgId: ctx.conversation.org_id, conversationId: ctx.conversation.id, tool: name, error },
+          'invalid tool call ignored',
+        );
+        return { isError: true, content: JSON.stringify({ ignored: true, error }) };
+      };
+      if (!deps.tools.includes(name)) return ignore(`unknown tool ${name}`);
+      if (name === 'update_qualification') {
+        const parsed = updateQualificationArgsSchema.safeParse(input);
+        if (!parsed.success) return ignore(z.prettifyError(parsed.error));
+        const now = deps.now();
+        const patch = toBantPatch(parsed.data, now);
+        session.patches.push(patch);
+        working = mergeBant(working, patch);
+        const decision = decided ?? evaluateOutcome(working, ctx.rules.qualification, now);
+        return {
+          isError: false,
+          content: JSON.stringify({
+            recorded: true,
+            missing: missingItems(working),
+            outcome: decision?.outcome ?? null,
+            reasons: decision?.reasons ?? [],
+            instruction: decision
+              ? 'An outcome is decided: do not ask another qualifying question. Close warmly and say what happens next.'
+              : 'Ask about the first missing item, one question only.',
+          }),
+        };
+      }
+      if (name === 'request_handoff') {
+        const parsed = requestHandoffArgsSchema.safeParse(input);
+        if (!parsed.success) return ignore(z.prettifyError(parsed.error));
+        session.handoffReason = parsed.data.reason;
+        return {
+          isError: false,
+          content: JSON.stringify({
+            requested: true,
+            instruction: 'Tell the prospect a person will join shortly.',
+          }),
+        };
+      }
+      if (name === 'record_opt_out') {
+        const parsed = recordOptOutArgsSchema.safeParse(input ?? {});
+        if (!parsed.success) return ignore(z.prettifyError(parsed.error));
+        session.optOut = true;
+        return { isError: false, content: JSON.stringify({ recorded: true }) };
+      }
+      return ignore(`unknown tool ${name}`);
+    },
+  };
+  return session;
+}
+
+async function qualifierContext(deps: ConversationServiceDeps, ctx: TurnContext): Promise<QualifierContext> {
+  const knowledge = retrieveKnowledge(ctx.knowledge, ctx.inbound.body, {
+    limit: deps.limits.knowledgeEntries,
+  });
+  return {
+    organization: { name: ctx.organization.name },
+    channel: ctx.conversation.channel as Channel,
+    disclosure: ctx.disclosure,
+    knowledge,
+    state: ctx.qualification.bant,
+    missing: missingItems(ctx.qualification.bant),
+    rules: ctx.rules.qualification,
+    outcome: ctx.state.outcome ? { outcome: ctx.state.outcome, reasons: ctx.qualification.reasons } : null,
+    handoffRequested: Boolean(ctx.state.handoffRequestedAt),
+    firstName: ctx.contact.first_name,
+    agentTurns: ctx.state.agentTurns ?? 0,
+    seed: ctx.conversation.id,
+    now: deps.now(),
+  };
+}
+
+/**
+ * The conversation as the model sees it, ending with the message being answered: earlier
+ * prospect messages and every reply so far (a reply to an earlier message may have been stored
+ * after this one arrived), never a later prospect message.
+ */
+async function conversationHistory(
+  deps: ConversationServiceDeps,
+  ctx: TurnContext,
+): Promise<ConversationTurn[]> {
+  const rows = await deps.db.query<Pick<MessageRow, 'direction' | 'body'>>(
+    `select direction, body from (
+       select direction, body, seq from messages
+       where org_id = $1 and conversation_id = $2 and id <> $3 and sender <> 'system'
+         and (direction = 'outbound' or seq < $4) and status not in ('refused', 'failed')
+       order by seq desc limit $5) recent
+     order by seq`,
+    [
+      ctx.conversation.org_id,
+      ctx.conversation.id,
+      ctx.inbound.id,
+      ctx.inbound.seq,
+      deps.limits.historyMessages - 1,
+    ],
+  );
+  const turns: ConversationTurn[] = rows.map((row) => ({
+    role: row.direction === 'inbound' ? 'prospect' : 'agent',
+    text: row.body,
+  }));
+  turns.push({ role: 'prospect', text: ctx.inbound.body });
+  return turns;
+}
+
+async function modelTurn(deps: ConversationServiceDeps, ctx: TurnContext): Promise<void> {
+  const { inbound, conversation } = ctx;
+  const session = createToolSession(deps, ctx);
+  const prefix = ctx.state.disclosed ? '' : `${ctx.disclosure}\n\n`;
+  const publishDelta = (delta: string) =>
+    deps.feed.publish({
+      type: 'reply.delta',
+      orgId: conversation.org_id,
+      conversationId: conversation.id,
+      inReplyTo: inbound.id,
+      delta,
+    });
+  deps.feed.publish({
+    type: 'typing',
+    orgId: conversation.org_id,
+    conversationId: conversation.id,
+    actor: 'agent',
+    state: 'start',
+  });
+  if (prefix) publishDelta(prefix);
+  let result: QualifierTurnResult;
+  let failed = false;
+  try {
+    result = await deps.qualifier.runTurn({
+      context: await qualifierContext(deps, ctx),
+      history: await conversationHistory(deps, ctx),
+      task: 'reply',
+      tools: toolSpecs(deps.tools),
+      callTool: session.callTool,
+      onText: publishDelta,
+    });
+  } catch (error) {
+    deps.log.error(
+      { err: error, orgId: conversation.org_id, conversationId: conversation.id },
+      'qualifier model failed',
+    );
+    failed = true;
+    result = {
+      text: modelFailureLine,
+      model: deps.qualifier.name,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      costMicroUsd: 0,
+    };
+  } finally {
+    deps.feed.publish({
+      type: 'typing',
+      orgId: conversation.org_id,
+      conversationId: conversation.id,
+      actor: 'agent',
+      state: 'stop',
+    });
+  }
+
+  if (session.optOut) {
+    // The model recognized a request to stop that the patterns missed: same path as a keyword.
+    const stored = await deps.db.transaction(async (tx) => {
+      const optOut = await handleOptOut(tx, {
+        orgId: inbound.org_id,
+        contactId: inbound.contact_id,
+        channel: conversation.channel as Channel,
+        conversationId: conversation.id,
+        inboundId: inbound.id,
+        method: 'conversation',
+        scope: 'all',
+        message: inbound.body,
+        now: deps.now(),
+      });
+      await recordAgentTurn(tx, ctx, result);
+      const message = optOut.confirmation
+        ? await insertOutbound(tx, conversation, { ...optOut.confirmation, inReplyTo: inbound.id })
+        : null;
+      await markProcessed(tx, inbound, { compliance: 'opted_out', by: 'model' });
+      await closeWithin(tx, conversation, 'opt_out', agentActor);
+      return message;
+    });
+    if (stored) await deliverStored(deps, stored);
+    publishMode(deps, conversation, 'closed', conversation.assigned_rep_id);
+    return;
+  }
+
+  const message = await deps.db.transaction(async (tx) => {
+    await recordAgentTurn(tx, ctx, result);
+    const current = await tx.query<ConversationRow>(
+      'select * from conversations where org_id = $1 and id = $2 for update',
+      [conversation.org_id, conversation.id],
+    );
+    const live = current[0]!;
+    const saved = await saveQualification(tx, deps, ctx, session.patches, {
+      decide: live.mode === 'ai',
+      state: agentStateOf(live),
+    });
+    if (live.mode !== 'ai' || live.status !== 'open') {
+      // A rep took over (or the conversation closed) while the model was thinking: stay silent.
+      await markProcessed(tx, inbound, { suppressed: `mode ${live.mode}` });
+      await flushAudits(tx, ctx);
+      return null;
+    }
+    let text = result.text.trim();
+    const byRule = ctx.state.ruleHandoff
+      ? null
+      : handoffByRules(
+          { ...ctx.rules.handoff, keywords: [] },
+          {
+            state: saved.bant,
+            outcome: saved.outcome,
+            message: inbound.body,
+          },
+        );
+    const ruleReason = session.handoffReason ?? (failed ? 'the agent could not answer' : null) ?? byRule;
+    if (ruleReason) {
+      if (byRule && ruleReason === byRule) await patchAgentState(tx, conversation, { ruleHandoff: true });
+      const already = await requestHandoff(tx, ctx, ruleReason);
+      // The model did not know about a rule-triggered handoff; tell the prospect.
+      if (!session.handoffReason && !failed && !already)
+        text = `${text}\n\n${handoffLine(false, conversation.id)}`.trim();
+    }
+    if (!text) {
+      // A model that only called tools still owes the prospect an answer: the next question.
+      const next = saved.outcome ? null : missingItems(saved.bant)[0];
+      text = next
+        ? question(next, ctx.organization.name, conversation.id, ctx.state.agentTurns ?? 0)
+        : 'Is there anything else I can help you with?';
+    }
+    return agentReply(tx, ctx, text, {
+      model: result.model,
+      ...(session.invalidCalls > 0 ? { invalidToolCalls: session.invalidCalls } : {}),
+      ...(failed ? { modelFailed: true } : {}),
+    });
+  });
+  if (message) await deliverStored(deps, message);
+}
+
+/**
+ * Applies the turn's patches to the contact's current qualification (re-read under a row lock, so
+ * two conversations of one contact never overwrite each other), decides the outcome once per
+ * conversation, and announces the change so the lead is re-scored.
+ */
+async function saveQualification(
+  tx: Db,
+  deps: ConversationServiceDeps,
+  ctx: TurnContext,
+  patches: BantPatch[],
+  options: { decide: boolean; state: AgentState },
+): Promise<QualificationRecord> {
+  const { conversation, inbound } = ctx;
+  const orgId = conversation.org_id;
+  const contactRows = await tx.query<{ qualification: unknown; status: string }>(
+    'select qualification, status from contacts where org_id = $1 and id = $2 for update',
+    [orgId, conversation.contact_id],
+  );
+  const fresh = readQualification(contactRows[0]?.qualification);
+  const status = contactRows[0]?.status ?? 'new';
+  const bant = patches.reduce(mergeBant, fresh.bant);
+  const counted = await tx.query<{ count: number }>(
+    `select count(*)::int as count from messages where org_id = $1 and contact_id = $2 and direction = 'inbound'`,
+    [orgId, conversation.contact_id],
+  );
+  const now = deps.now();
+  const { state } = options;
+  const decision =
+    options.decide && !state.outcome ? evaluateOutcome(bant, ctx.rules.qualification, now) : null;
+  const next: QualificationRecord = {
+    ...fresh,
+    bant,
+    engagement: { ...fresh.engagement, messages: counted[0]?.count ?? fresh.engagement.messages },
+    outcome: decision?.outcome ?? fresh.outcome,
+    reasons: decision?.reasons ?? fresh.reasons,
+  };
+  const bantChanged = JSON.stringify(bant) !== JSON.stringify(fresh.bant);
+  const changed = bantChanged || decision !== null || next.engagement.messages !== fresh.engagement.messages;
+  if (changed) {
+    next.updatedAt = now.toISOString();
+    if (decision) {
+      next.decidedAt = now.toISOString();
+      next.conversationId = conversation.id;
+    }
+    const newStatus =
+      decision?.outcome === 'NURTURE'
+        ? 'nurture'
+        : decision?.outcome === 'DISQUALIFIED'
+          ? 'disqualified'
+          : null;
+    const becomesQualifying = !newStatus && options.decide && (status === 'new' || status === 'scored');
+    await tx.query(
+      `update contacts set qualification = $3,
+         status = case when status in ('new', 'scored', 'qualifying') then coalesce($4, status) else status end,
+         updated_at = now()
+       where org_id = $1 and id = $2`,
+      [
+        orgId,
+        conversation.contact_id,
+        JSON.stringify(next),
+        newStatus ?? (becomesQualifying ? 'qualifying' : null),
+      ],
+    );
+    await emitEvent(tx, 'lead.updated', {
+      orgId,
+      contactId: conversation.contact_id,
+      fields: ['qualification'],
+    });
+    if (becomesQualifying) {
+      await emitEvent(tx, 'lead.qualification.started', {
+        orgId,
+        contactId: conversation.contact_id,
+        conversationId: conversation.id,
+        channel: conversation.channel,
+      });
+    }
+    if (bantChanged) {
+      ctx.audits.push({
+        orgId,
+        actor: agentActor,
+        action: 'qualification.updated',
+        entityType: 'contact',
+        entityId: conversation.contact_id,
+        contactId: conversation.contact_id,
+        details: {
+          conversationId: conversation.id,
+          messageId: inbound.id,
+          items: [...new Set(patches.flatMap((patch) => Object.keys(patch)))],
+        },
+      });
+    }
+  }
+  if (decision) {
+    await patchAgentState(tx, conversation, { outcome: decision.outcome });
+    await emitEvent(tx, 'lead.qualified', {
+      orgId,
+      contactId: conversation.contact_id,
+      conversationId: conversation.id,
+      outcome: decision.outcome,
+      reasons: decision.reasons,
+    });
+    ctx.audits.push({
+      orgId,
+      actor: agentActor,
+      action: 'lead.qualified',
+      entityType: 'contact',
+      entityId: conversation.contact_id,
+      contactId: conversation.contact_id,
+      details: { conversationId: conversation.id, outcome: decision.outcome, reasons: decision.reasons },
+    });
+  }
+  return next;
+}
+
+async function recordAgentTurn(tx: Db, ctx: TurnContext, result: QualifierTurnResult): Promise<void> {
+  await tx.query(
+    `insert into agent_turns (org_id, conversation_id, agent, model, input_tokens, output_tokens, cost_micro_usd)
+     values ($1, $2, 'qualifier', $3, $4, $5, $6)`,
+    [
+      ctx.conversation.org_id,
+      ctx.conversation.id,
+      result.model,
+      result.usage.inputTokens,
+      result.usage.outputTokens,
+      Math.round(result.costMicroUsd),
+    ],
+  );
+}
+
+/**
+ * Stores the agent's reply to the turn's message — the last write of the turn — the disclosure
+ * opening a conversation's first one.
+ */
+async function agentReply(
+  tx: Db,
+  ctx: TurnContext,
+  text: string,
+  metadata: Record<string, unknown>,
+): Promise<MessageRow> {
+  const { conversation, inbound, state } = ctx;
+  const opens = !state.disclosed;
+  const message = await insertOutbound(tx, conversation, {
+    sender: 'agent',
+    purpose: 'conversation_reply',
+    body: opens ? `${ctx.disclosure}\n\n${text}` : text,
+    idempotencyKey: `reply:${inbound.id}`,
+    inReplyTo: inbound.id,
+    metadata: { ...metadata, ...(opens ? { opensWithDisclosure: true } : {}) },
+    statePatch: { disclosed: true, agentTurns: (state.agentTurns ?? 0) + 1 },
+  });
+  await markProcessed(tx, inbound, {});
+  await flushAudits(tx, ctx);
+  return message;
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db.ts';
+import { DomainError } from '../errors.ts';
+
+/**
+ * Runs the turns of one conversation one at a time, in the order they were asked for, however
+ * many callers arrive at once. Two layers:
+ *
+ * - in process, a queue per conversation (a promise chain), so this node never runs two turns of
+ *   one conversation together;
+ * - across nodes, a lease row in `conversation_turn_leases`: a node runs a turn only while it
+ *   holds the conversation's lease and waits (polling) while another node does. An expired lease
+ *   — a node that died mid-turn — is taken over.
+ *
+ * The work itself (load, call the model, store) runs outside any database transaction, so a slow
+ * model never holds a connection or a lock that other conversations need.
+ */
+export interface TurnScheduler {
+  run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T>;
+  /** Conversations with a turn queued or running on this node. */
+  readonly active: number;
+}
+
+export interface TurnSchedulerOptions {
+  db: Db;
+  /** This node's name in lease rows. */
+  nodeId?: string;
+  /** How long a lease lasts; a turn longer than this may be joined by another node. */
+  leaseMs?: number;
+  /** How long to wait for another node's lease before giving up. */
+  waitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createTurnScheduler(options: TurnSchedulerOptions): TurnScheduler {
+  const { db } = options;
+  const nodeId = options.nodeId ?? randomUUID();
+  const leaseMs = options.leaseMs ?? 120_000;
+  const waitMs = options.waitMs ?? leaseMs + 5_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const tails = new Map<string, Promise<unknown>>();
+
+  async function acquire(orgId: string, conversationId: string): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    let pause = 20;
+    for (;;) {
+      const rows = await db.query<{ holder: string }>(
+        `insert into conversation_turn_leases (conversation_id, org_id, holder, expires_at)
+         values ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000))
+         on conflict (conversation_id) do update
+           set holder = excluded.holder, expires_at = excluded.expires_at, acquired_at = now()
+           where conversation_turn_leases.expires_at < now() or conversation_turn_leases.holder = excluded.holder
+         returning holder`,
+        [conversationId, orgId, nodeId, leaseMs],
+      );
+      if (rows[0]) return;
+      if (Date.now() > deadline) {
+        throw new DomainError('conflict', 'another server is still answering this conversation; try again');
+      }
+      await sleep(pause);
+      pause = Math.min(pause * 2, 500);
+    }
+  }
+
+  async function release(conversationId: string): Promise<void> {
+    await db.query('delete from conversation_turn_leases where conversation_id = $1 and holder = $2', [
+      conversationId,
+      nodeId,
+    ]);
+  }
+
+  return {
+    get active() {
+      return tails.size;
+    },
+    run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T> {
+      const previous = tails.get(conversationId) ?? Promise.resolve();
+      const turn = previous.then(async () => {
+        await acquire(orgId, conversationId);
+        try {
+          return await work();
+        } finally {
+          await release(conversationId);
+        }
+      });
+      // The chain continues whether this turn succeeded or not.
+      const tail = turn.catch(() => {});
+      tails.set(conversationId, tail);
+      void tail.then(() => {
+        if (tails.get(conversationId) === tail) tails.delete(conversationId);
+      });
+      return turn;
+    },
+  };
+}

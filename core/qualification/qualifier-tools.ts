@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { BantPatch } from './bant-state.ts';
+
+/**
+ * The qualifier's tools. None takes an id: each acts on the conversation and contact of the turn
+ * it is called in, so a prospect cannot talk the agent into touching anyone else's data. Their
+ * arguments come from a model, so they are parsed like any outside input; a call that does not
+ * parse is ignored (and logged) and the turn goes on.
+ */
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const updateQualificationArgsSchema = z
+  .strictObject({
+    budget: z
+      .strictObject({
+        amountUsd: z
+          .number()
+          .min(0)
+          .max(10_000_000_000)
+          .optional()
+          .describe('Budget the prospect named, in US dollars (50k → 50000).'),
+        period: z.enum(['month', 'year', 'one_time']).optional().describe('What the amount covers.'),
+        stated: z.boolean().optional().describe('true: they have a budget; false: they said there is none.'),
+        note: text(300).optional(),
+      })
+      .optional(),
+    authority: z
+      .strictObject({
+        role: text(200).optional().describe("The prospect's role or title, as they said it."),
+        isDecisionMaker: z.boolean().optional().describe('They sign off on the purchase themselves.'),
+        hasAccess: z.boolean().optional().describe('Not the decision maker but can bring them in.'),
+        decisionMaker: text(200).optional().describe('Who signs off, e.g. "CFO".'),
+      })
+      .optional(),
+    need: z
+      .strictObject({
+        identified: z.boolean().optional().describe('true: a real need; false: they said they have none.'),
+        summary: text(500).optional().describe('The need in one sentence, in their words.'),
+        painPoints: z.array(text(200)).max(10).optional(),
+      })
+      .optional(),
+    timeline: z
+      .strictObject({
+        withinDays: z
+          .number()
+          .int()
+          .min(0)
+          .max(3650)
+          .optional()
+          .describe('Expect to buy within this many days.'),
+        date: z.iso.date().optional().describe('Expect to buy by this date, YYYY-MM-DD.'),
+        note: text(200).optional(),
+      })
+      .optional(),
+    competition: z
+      .strictObject({
+        current: z.array(text(100)).max(10).optional().describe('Tools or vendors they use today.'),
+        evaluating: z.array(text(100)).max(10).optional().describe('Alternatives they are considering.'),
+        none: z.boolean().optional().describe('They use nothing for this today.'),
+      })
+      .optional(),
+  })
+  .describe('Record what the prospect just told you about Budget, Authority, Need, Timeline or Competition.');
+export type UpdateQualificationArgs = z.infer<typeof updateQualificationArgsSchema>;
+
+export const requestHandoffArgsSchema = z.strictObject({
+  reason: text(300).describe('Why a person should take over.'),
+});
+
+export const recordOptOutArgsSchema = z.strictObject({
+  reason: text(300).optional(),
+});
+
+export const qualifierTools = {
+  update_qualification: {
+    description:
+      'Record what the prospect said about their budget, authority, need, timeline or competition. ' +
+      'Call it whenever they share any of these; only include what they actually said. It returns ' +
+      'what is still missing and, once enough is known, the qualification outcome.',
+    schema: updateQualificationArgsSchema,
+  },
+  request_handoff: {
+    description:
+      'Bring a person from the team into this conversation, when the prospect asks for one or needs ' +
+      'something only a person can give (a custom contract, a discount, a commitment).',
+    schema: requestHandoffArgsSchema,
+  },
+  record_opt_out: {
+    description:
+      'The prospect asked not to be contacted again. Records the opt-out; the conversation then ends.',
+    schema: recordOptOutArgsSchema,
+  },
+} as const;
+export type QualifierToolName = keyof typeof qualifierTools;
+export const qualifierToolNames = Object.keys(qualifierTools) as QualifierToolName[];
+
+/** A tool as a model provider sees it: a name, a description and a JSON Schema for its input. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export function toolSpecs(names: readonly string[] = qualifierToolNames): ToolSpec[] {
+  return names
+    .filter((name): name is QualifierToolName => name in qualifierTools)
+    .map((name) => {
+      const { $schema: _schema, ...inputSchema } = z.toJSONSchema(qualifierTools[name].schema) as Record<
+        string,
+        unknown
+      >;
+      return { name, description: qualifierTools[name].description, inputSchema };
+    });
+}
+
+/** Tool arguments → a change to the stored state (dollars to cents, dates to days). */
+export function toBantPatch(args: UpdateQualificationArgs, now: Date): BantPatch {
+  const patch: BantPatch = {};
+  if (args.budget) {
+    const { amountUsd, ...rest } = args.budget;
+    patch.budget = { ...rest };
+    if (amountUsd !== undefined) {
+      patch.budget.amountCents = Math.round(amountUsd * 100);
+      // Naming an amount is stating a budget.
+      patch.budget.stated ??= true;
+    }
+  }
+  if (args.authority) patch.authority = { ...args.authority };
+  if (args.need) {
+    patch.need = { ...args.need };
+    if (args.need.summary && args.need.identified === undefined) patch.need.identified = true;
+  }
+  if (args.timeline) {
+    patch.timeline = { ...args.timeline };
+    if (args.timeline.date && args.timeline.withinDays === undefined) {
+      const target = Date.parse(`${args.timeline.date}T00:00:00Z`);
+      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+      patch.timeline.withinDays = Math.max(0, Math.round((target - today) / 86_400_000));
+    }
+  }
+  if (args.competition) patch.competition = { ...args.competition };
+  return patch;
+}
