@@ -12,7 +12,11 @@ export const eventSchemas = {
   'lead.updated': z.object({ ...base, fields: z.array(z.string()) }),
   'lead.enriched': z.object({ ...base, sources: z.array(z.string()) }),
   'lead.scored': z.object({ ...base, oldScore: z.number().int().nullable(), newScore: z.number().int() }),
-  'lead.qualification.started': z.object({ ...base, conversationId: z.uuid(), channel: z.string() }),
+  'lead.qualification.started': z.object({
+    ...base,
+    conversationId: z.uuid().optional(),
+    channel: z.string(),
+  }),
   'lead.qualified': z.object({
     ...base,
     conversationId: z.uuid().optional(),

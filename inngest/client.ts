@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cron, Inngest, type InngestFunction } from 'inngest';
+import { cron, Inngest, type InngestFunction, type Logger as InngestLogger } from 'inngest';
 import { inngestEventTypes } from './events.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
@@ -22,7 +22,7 @@ export function inngestConfigured(settings: InngestSettings): boolean {
  * The Inngest client. Without Inngest configured, `/api/inngest` is still served but signed with
  * a key generated for this process, so nobody outside can drive it.
  */
-export function createInngestClient(settings: InngestSettings): Inngest {
+export function createInngestClient(settings: InngestSettings, logger?: InngestLogger): Inngest {
   const dev = Boolean(settings.INNGEST_DEV && settings.INNGEST_DEV !== '0');
   return new Inngest({
     id: 'quotahit',
@@ -33,6 +33,7 @@ export function createInngestClient(settings: InngestSettings): Inngest {
     baseUrl:
       settings.INNGEST_BASE_URL ??
       (dev && /^https?:/.test(settings.INNGEST_DEV!) ? settings.INNGEST_DEV : undefined),
+    logger,
     // Classic executor protocol: each step result goes back to Inngest in the response.
     checkpointing: false,
   });
