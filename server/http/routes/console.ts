@@ -1,0 +1,122 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  type ConversationServiceDeps,
+  handBackConversation,
+  sendRepMessage,
+  takeOverConversation,
+} from '../../../core/conversations/conversation-service.ts';
+import type { Db } from '../../../core/db.ts';
+import { assertRepMaySee, leadPanel, repInbox } from '../../../core/rep-inbox.ts';
+import { signIn, signOut } from '../../../core/reps.ts';
+import type { ClientBundles } from '../../client-bundles.ts';
+import { requireUuid } from '../params.ts';
+import { currentRep, requireRep, sessionCookie, sessionToken } from '../rep-session.ts';
+
+const signInSchema = z.object({
+  email: z.string().trim().min(1, 'email is required'),
+  password: z.string().min(1, 'password is required'),
+});
+const replySchema = z.object({
+  body: z.string().trim().min(1, 'the message is empty').max(4000),
+  clientId: z.string().max(200).optional(),
+});
+
+/** The rep console: the page, sign-in, the inbox, the lead panel, takeover, reply and hand-back. */
+export function consoleRoutes(
+  db: Db,
+  conversations: ConversationServiceDeps,
+  bundles: ClientBundles,
+): Router {
+  const router = Router();
+  const actorOf = (repId: string) => ({ type: 'rep' as const, id: repId });
+
+  router.get('/console', (_req, res) => {
+    res
+      .type('html')
+      .set(
+        'Content-Security-Policy',
+        "default-src 'self'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+      )
+      .send(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' +
+          '<title>QuotaHit console</title></head><body><div id="console-root"></div><script src="/console/app.js" defer></script></body></html>',
+      );
+  });
+  router.get('/console/app.js', (_req, res) => {
+    res.type('application/javascript').send(bundles.consoleApp);
+  });
+
+  router.post('/console/api/sign-in', async (req, res) => {
+    const session = await signIn(db, signInSchema.parse(req.body ?? {}));
+    res.cookie(sessionCookie, session.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      expires: session.expiresAt,
+      path: '/',
+    });
+    res.json({ rep: session.rep });
+  });
+
+  router.post('/console/api/sign-out', async (req, res) => {
+    const token = sessionToken(req);
+    if (token) await signOut(db, token);
+    res.clearCookie(sessionCookie, { path: '/' }).status(204).end();
+  });
+
+  router.use('/console/api', requireRep(db));
+
+  router.get('/console/api/me', (_req, res) => {
+    res.json({ rep: currentRep(res) });
+  });
+
+  router.get('/console/api/conversations', async (req, res) => {
+    res.json({ items: await repInbox(db, currentRep(res), { mine: req.query.mine === 'true' }) });
+  });
+
+  router.get('/console/api/conversations/:id', async (req, res) => {
+    res.json(await leadPanel(db, currentRep(res), requireUuid(req.params.id, 'id')));
+  });
+
+  router.post('/console/api/conversations/:id/takeover', async (req, res) => {
+    const rep = currentRep(res);
+    const conversationId = requireUuid(req.params.id, 'id');
+    await assertRepMaySee(db, rep, conversationId);
+    res.json(
+      await takeOverConversation(conversations, {
+        orgId: rep.orgId,
+        conversationId,
+        repId: rep.id,
+        actor: actorOf(rep.id),
+      }),
+    );
+  });
+
+  router.post('/console/api/conversations/:id/handback', async (req, res) => {
+    const rep = currentRep(res);
+    const conversationId = requireUuid(req.params.id, 'id');
+    await assertRepMaySee(db, rep, conversationId);
+    res.json(
+      await handBackConversation(conversations, { orgId: rep.orgId, conversationId, actor: actorOf(rep.id) }),
+    );
+  });
+
+  router.post('/console/api/conversations/:id/messages', async (req, res) => {
+    const rep = currentRep(res);
+    const conversationId = requireUuid(req.params.id, 'id');
+    await assertRepMaySee(db, rep, conversationId);
+    const { body, clientId } = replySchema.parse(req.body ?? {});
+    res.status(201).json(
+      await sendRepMessage(conversations, {
+        orgId: rep.orgId,
+        conversationId,
+        repId: rep.id,
+        body,
+        clientId,
+      }),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,49 @@
+import type { Server } from 'socket.io';
+import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
+import type { Db } from '../../core/db.ts';
+import { assertRepMaySee } from '../../core/rep-inbox.ts';
+import { authenticateSession, type Rep } from '../../core/reps.ts';
+import { sessionToken } from '../http/rep-session.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * The console's live inbox (socket.io namespace `/console`): a rep's session cookie admits them
+ * to their organization's room; every conversation event of that organization is pushed to the
+ * reps allowed to see that conversation.
+ */
+export function attachConsoleGateway(
+  io: Server,
+  db: Db,
+  conversations: ConversationServiceDeps,
+  logger: Logger,
+): void {
+  const consoles = io.of('/console');
+  const log = logger.child({ component: 'console-gateway' });
+
+  consoles.use(async (socket, next) => {
+    const token = sessionToken(socket.request);
+    const rep = token ? await authenticateSession(db, token).catch(() => null) : null;
+    if (!rep) return next(new Error('sign in to the console'));
+    socket.data.rep = rep;
+    next();
+  });
+
+  consoles.on('connection', (socket) => {
+    void socket.join(`org:${(socket.data.rep as Rep).orgId}`);
+  });
+
+  conversations.feed.subscribe((event) => {
+    if (event.type === 'reply.delta') return; // the stored reply follows; consoles need not stream
+    void (async () => {
+      const sockets = await consoles.in(`org:${event.orgId}`).fetchSockets();
+      for (const socket of sockets) {
+        const rep = socket.data.rep as Rep;
+        const allowed = await assertRepMaySee(db, rep, event.conversationId).then(
+          () => true,
+          () => false,
+        );
+        if (allowed) socket.emit('conversation', event);
+      }
+    })().catch((error) => log.error({ err: error }, 'pushing to consoles failed'));
+  });
+}
