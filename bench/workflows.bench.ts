@@ -9,9 +9,8 @@ import os from 'node:os';
 import { systemActor } from '../core/actor.ts';
 import { enrichLead, enrichmentProviders } from '../core/enrichment/enrich-lead.ts';
 import { emitEvent } from '../core/events.ts';
-import { qualificationThreshold } from '../core/lead-pipeline.ts';
 import { upsertLead } from '../core/leads.ts';
-import { createOrganization } from '../core/organizations.ts';
+import { createOrganization, getOrganization } from '../core/organizations.ts';
 import { scoreLead } from '../core/scoring/score-lead.ts';
 import { ambientDatabase } from '../inngest/ambient-database.ts';
 import { EmbeddedRuntime } from '../inngest/embedded-runtime.ts';
@@ -76,10 +75,11 @@ async function createdToScored() {
     functions: leadPipeline({
       enrich: (o, c) => enrichLead(db, providers, o, c).then((r) => r.sources),
       score: (o, c, trigger) => scoreLead(db, o, c, trigger).then((r) => r.score),
-      qualificationThreshold: (o) => qualificationThreshold(db, o),
+      qualificationThreshold: async (o) => (await getOrganization(db, o)).settings.qualificationThreshold,
       startQualification: async () => null, // measured here: created → scored only
       route: async () => null,
       followThrough: async () => null,
+      assignQueuedLeads: async () => null,
     }),
   });
   runtime.start();

@@ -8,7 +8,7 @@ import { createRep } from './reps.ts';
  * The demo a new user meets on first start: Brightwave, a fictional analytics company, with one
  * rep and a knowledge base the agents answer from.
  */
-export const demoOrganizationName = 'Brightwave (demo)';
+export const demoOrganizationName = 'Brightwave';
 export const demoRepEmail = 'dana@brightwave.example';
 
 const demoKnowledge: KnowledgeEntry[] = [

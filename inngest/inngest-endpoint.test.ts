@@ -33,6 +33,7 @@ beforeAll(async () => {
       startQualification: async () => ({ started: true }),
       route: async () => ({ mode: 'C' }),
       followThrough: async () => ({}),
+      assignQueuedLeads: async () => ({}),
     }),
     settings: { INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: 'test-event-key' },
     log: { error: () => {}, warn: () => {} },

@@ -16,7 +16,7 @@ export interface WorkflowRunView {
 export async function listWorkflowRuns(
   db: Db,
   orgId: string,
-  filter: { contactId?: string; limit?: number },
+  filter: { contactId?: string; statuses?: string[]; limit?: number },
 ): Promise<WorkflowRunView[]> {
   const runs = await db.query<{
     id: string;
@@ -29,8 +29,9 @@ export async function listWorkflowRuns(
     finished_at: Date | null;
   }>(
     `select id, function_id, event_name, status, attempt, error, created_at, finished_at from workflow_runs
-     where org_id = $1 and ($2::uuid is null or contact_id = $2) order by seq limit $3`,
-    [orgId, filter.contactId ?? null, filter.limit ?? 200],
+     where org_id = $1 and ($2::uuid is null or contact_id = $2) and ($4::text[] is null or status = any($4))
+     order by seq limit $3`,
+    [orgId, filter.contactId ?? null, filter.limit ?? 200, filter.statuses ?? null],
   );
   if (runs.length === 0) return [];
   const steps = await db.query<{

@@ -42,6 +42,8 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Signs unsubscribe links; set the same value on every node of a multi-node install. */
+  APP_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });
@@ -78,9 +80,15 @@ export function providerModes(config: Config): Record<string, string> {
   const live = (on: boolean) => (on ? 'live' : 'recorded-only');
   return {
     'LLM (Anthropic)': config.ANTHROPIC_API_KEY ? 'live' : 'offline model',
-    'email (Resend)': live(Boolean(config.RESEND_API_KEY)),
-    'SMS/WhatsApp/voice (Twilio)': live(Boolean(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN)),
+    // Live email and SMS senders are not built yet: with or without keys, outbound is recorded.
+    'email (Resend)': config.RESEND_API_KEY
+      ? 'recorded-only (live sending not available yet)'
+      : 'recorded-only',
+    'SMS/WhatsApp/voice (Twilio)':
+      config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
+        ? 'recorded-only (live sending not available yet)'
+        : 'recorded-only',
     'payments (Stripe)': live(Boolean(config.STRIPE_SECRET_KEY)),
-    'enrichment (Perplexity)': live(Boolean(config.PERPLEXITY_API_KEY)),
+    'enrichment (Perplexity)': config.PERPLEXITY_API_KEY ? 'live' : 'offline only',
   };
 }

@@ -97,3 +97,18 @@ export async function writeDemoCredentials(
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await writeFile(demoFile(dataDir), JSON.stringify(credentials, null, 2), { mode: 0o600 });
 }
+
+/**
+ * The installation's signing secret (unsubscribe links): APP_SECRET when set — several server
+ * nodes must share it — else one generated on first start and kept in DATA_DIR.
+ */
+export async function installationSecret(dataDir: string, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'app-secret');
+  const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const secret = randomBytes(32).toString('base64url');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -2,13 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { createStripePayments } from '../channels/payments/stripe-payments.ts';
 import {
   createDemoOrganization,
   type DemoCredentials,
   findDemoOrganization,
 } from '../core/demo-organization.ts';
+import { ambientDatabase } from '../inngest/ambient-database.ts';
+import { buildClientBundles } from './client-bundles.ts';
 import type { Config } from './config.ts';
+import { createConversations } from './conversations.ts';
 import {
+  installationSecret,
   lockDataDir,
   newAdminToken,
   readDemoCredentials,
@@ -20,6 +26,9 @@ import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './logger.ts';
+import { attachConsoleGateway } from './socket/console-gateway.ts';
+import { attachWidgetGateway } from './socket/widget-gateway.ts';
+import { createWorkflows } from './workflows.ts';
 
 export interface RunningServer {
   url: string;
@@ -37,19 +46,47 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const releaseDataDir = config.DATABASE_URL ? async () => {} : await lockDataDir(config.dataDir);
   let db: Database | undefined;
   try {
-    db = await openDatabase(config);
+    // Every domain call joins the transaction open in its context (a workflow step's).
+    db = ambientDatabase(await openDatabase(config));
     const demo = await ensureDemoOrganization(db, config.dataDir);
     const adminToken = newAdminToken();
-    const app = createApp({ db, logger, adminToken });
+    const unsubscribeSecret = await installationSecret(config.dataDir, config.APP_SECRET);
+    const conversations = createConversations(db, config, logger, unsubscribeSecret);
+    const payments = createStripePayments({
+      secretKey: config.STRIPE_SECRET_KEY,
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      baseUrl: config.STRIPE_BASE_URL,
+      publicUrl: config.publicUrl,
+    });
+    const workflows = createWorkflows(db, config, logger, conversations, payments);
+    const widget = await buildClientBundles();
+    const app = createApp({
+      db,
+      logger,
+      adminToken,
+      workflows,
+      conversations,
+      widget,
+      unsubscribeSecret,
+      payments,
+    });
     const server = await listen(app, config.PORT, config.HOST);
+    const io = new SocketServer(server, { serveClient: false });
+    attachWidgetGateway(io, db, conversations, logger);
+    attachConsoleGateway(io, db, conversations, logger);
     const port = (server.address() as AddressInfo).port;
     await writeServerInfo(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, adminToken });
+    workflows.start();
 
     const openDb = db;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        // Live connections (widgets, consoles) end now; they reconnect to another node or later.
+        io.disconnectSockets(true);
+        io.engine.close();
         await stopAccepting(server, config.SHUTDOWN_TIMEOUT_MS);
+        await workflows.stop();
         await removeServerInfo(config.dataDir);
         await openDb.close();
         await releaseDataDir();

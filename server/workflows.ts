@@ -4,7 +4,14 @@ import {
 } from '../core/conversations/conversation-service.ts';
 import type { Db } from '../core/db.ts';
 import { enrichLead, enrichmentProviders } from '../core/enrichment/enrich-lead.ts';
-import { awaitRouting, qualificationThreshold, routeFollowThrough } from '../core/lead-pipeline.ts';
+import { getOrganization } from '../core/organizations.ts';
+import type { PaymentProvider } from '../core/payments/payment-links.ts';
+import {
+  assignAllQueuedLeads,
+  followThroughRoute,
+  type RoutingDeps,
+  routeLead,
+} from '../core/routing/route-lead.ts';
 import { scoreLead } from '../core/scoring/score-lead.ts';
 import { leadPipeline } from '../inngest/functions/lead-pipeline.ts';
 import { createWorkflowEngine, type WorkflowEngine } from '../inngest/workflow-engine.ts';
@@ -17,8 +24,10 @@ export function createWorkflows(
   config: Config,
   logger: Logger,
   conversations: ConversationServiceDeps,
+  payments: PaymentProvider,
 ): WorkflowEngine {
   const enrichment = enrichmentProviders(config);
+  const routing: RoutingDeps = { db, payments: payments.links, conversations };
   const functions = leadPipeline({
     enrich: async (orgId, contactId) => {
       const result = await enrichLead(db, enrichment, orgId, contactId);
@@ -28,10 +37,13 @@ export function createWorkflows(
       const result = await scoreLead(db, orgId, contactId, trigger);
       return { score: result.score, oldScore: result.oldScore, changed: result.changed };
     },
-    qualificationThreshold: (orgId) => qualificationThreshold(db, orgId),
+    qualificationThreshold: async (orgId) =>
+      (await getOrganization(db, orgId)).settings.qualificationThreshold,
     startQualification: (orgId, contactId) => startQualification(conversations, orgId, contactId),
-    route: (orgId, contactId) => awaitRouting(db, orgId, contactId),
-    followThrough: (orgId, contactId, mode, repId) => routeFollowThrough(db, orgId, contactId, mode, repId),
+    route: (orgId, contactId) => routeLead(routing, orgId, contactId),
+    followThrough: (orgId, contactId, mode, repId) =>
+      followThroughRoute(routing, orgId, contactId, mode, repId),
+    assignQueuedLeads: () => assignAllQueuedLeads({ db }),
   });
   const log = logger.child({ component: 'workflows' });
   return createWorkflowEngine({

@@ -46,18 +46,21 @@ describe('rep console', () => {
     await say(prospect, 'Hi, I run sales ops at a 200-person company.');
     await expect.poll(() => bubbles(prospect), { timeout: 15_000 }).toHaveLength(2);
 
-    // The lead is routed to Dana (the demo rep).
-    const [conversation] = await server.db.query<{ id: string; contact_id: string }>(
-      `select id, contact_id from conversations where org_id = $1 and channel = 'web'`,
+    // The lead is routed (mode B: the demo org's only rep, Dana).
+    const [conversation] = await server.db.query<{ contact_id: string }>(
+      `select contact_id from conversations where org_id = $1 and channel = 'web'`,
       [demo.orgId],
     );
+    const routed = await fetch(`${base}/api/leads/route`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ contactId: conversation!.contact_id }),
+    });
+    const decision = (await routed.json()) as { mode: string; repId: string; reasons: string[] };
     const [dana] = await server.db.query<{ id: string }>('select id from users where email = $1', [
       demo.repEmail,
     ]);
-    await server.db.query(`update contacts set routing = $2 where id = $1`, [
-      conversation!.contact_id,
-      JSON.stringify({ mode: 'B', repId: dana!.id, reasons: ['territory US-West matches'] }),
-    ]);
+    expect(decision).toMatchObject({ mode: 'B', repId: dana!.id });
 
     const rep = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     await rep.goto(`${base}/console`);
@@ -68,7 +71,7 @@ describe('rep console', () => {
     const item = rep.locator('aside li button').first();
     await expect.poll(() => item.innerText()).toMatch(/AI[\s\S]*mine/);
     await item.click();
-    await expect.poll(() => rep.locator('.lead').innerText()).toMatch(/territory US-West matches/);
+    await expect.poll(() => rep.locator('.lead').innerText()).toMatch(/Routing · mode B/);
 
     await rep.getByRole('button', { name: 'Take over' }).click();
     await expect.poll(() => rep.locator('[data-mode]').getAttribute('data-mode')).toBe('human');

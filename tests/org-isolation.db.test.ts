@@ -18,7 +18,7 @@ interface AcmeRows {
 
 interface RouteCase {
   name: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: (rows: AcmeRows) => string;
   body?: (rows: AcmeRows) => unknown;
   /** `refused`: 403/404 for the other org. `filtered`: 200, but nothing of Acme's in it. */
@@ -56,6 +56,150 @@ const routes: RouteCase[] = [
     method: 'POST',
     path: () => '/api/leads',
     body: () => ({ email: 'pat@acme.example' }),
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'score a lead',
+    method: 'POST',
+    path: () => '/api/leads/score',
+    body: (r) => ({ contactId: r.contactId }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'read the scoring profile',
+    method: 'GET',
+    path: () => '/api/scoring/profile',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'change the scoring profile (re-scores only its own contacts)',
+    method: 'PUT',
+    path: () => '/api/scoring/profile',
+    body: () => ({ industries: ['logistics'] }),
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'record consent',
+    method: 'POST',
+    path: () => '/api/compliance/consent',
+    body: (r) => ({
+      contactId: r.contactId,
+      type: 'sms_marketing',
+      method: 'web_form',
+      evidence: { wording: 'I agree to receive texts from Acme.' },
+    }),
+    otherOrg: 'refused',
+  },
+  {
+    name: "read a contact's consent",
+    method: 'GET',
+    path: (r) => `/api/compliance/consent?contactId=${r.contactId}`,
+    otherOrg: 'refused',
+  },
+  {
+    name: 'check an outbound message',
+    method: 'POST',
+    path: () => '/api/compliance/check',
+    body: (r) => ({ contactId: r.contactId, channel: 'sms', purpose: 'marketing' }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'revoke consent',
+    method: 'POST',
+    path: () => '/api/compliance/consent/revoke',
+    body: (r) => ({ contactId: r.contactId, type: 'all' }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'flag a contact Do-Not-Call',
+    method: 'POST',
+    path: () => '/api/compliance/dnc/contact',
+    body: (r) => ({ contactId: r.contactId, doNotCall: true }),
+    otherOrg: 'refused',
+  },
+  {
+    name: "set a contact's time zone",
+    method: 'POST',
+    path: () => '/api/compliance/timezone',
+    body: (r) => ({ contactId: r.contactId, timezone: 'America/Los_Angeles' }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'import the national Do-Not-Call registry (only into its own list)',
+    method: 'POST',
+    path: () => '/api/compliance/dnc/import',
+    body: () => ({ text: '4155550199\n', areaCode: '415', dataDate: new Date().toISOString().slice(0, 10) }),
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'add a number to the Do-Not-Call list',
+    method: 'POST',
+    path: () => '/api/compliance/dnc',
+    body: () => ({ phone: '+14155550199' }),
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'look a number up on the Do-Not-Call lists',
+    method: 'GET',
+    path: () => '/api/compliance/dnc?phone=%2B14155550199',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'remove a number from the Do-Not-Call list',
+    method: 'POST',
+    path: () => '/api/compliance/dnc/remove',
+    body: () => ({ phone: '+14155550199' }),
+    otherOrg: 'filtered',
+  },
+  {
+    name: "read a contact's audit trail (audit.csv is checked in routes/compliance.db.test.ts)",
+    method: 'GET',
+    path: (r) => `/api/compliance/audit?contactId=${r.contactId}`,
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'verify the audit chain',
+    method: 'GET',
+    path: () => '/api/compliance/audit/verify',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'talk to the qualifier about a contact',
+    method: 'POST',
+    path: () => '/api/agents/qualifier',
+    body: (r) => ({ contactId: r.contactId, message: 'Hi, what does it cost?' }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'route a lead',
+    method: 'POST',
+    path: () => '/api/leads/route',
+    body: (r) => ({ contactId: r.contactId }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'read the routing settings',
+    method: 'GET',
+    path: () => '/api/routing/settings',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'change the routing settings (only its own)',
+    method: 'PUT',
+    path: () => '/api/routing/settings',
+    body: () => ({ enabledModes: ['B'] }),
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'list the leads waiting for a rep',
+    method: 'GET',
+    path: () => '/api/routing/queue',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'assign waiting leads to reps (only its own)',
+    method: 'POST',
+    path: () => '/api/routing/queue/assign',
     otherOrg: 'filtered',
   },
 ];

@@ -12,7 +12,7 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'qh-process-'));
   server = await startServerProcess({ DATA_DIR: dataDir });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   if (server.child.exitCode === null) {
@@ -94,7 +94,7 @@ describe('npm start on a fresh data directory', () => {
       headers: bearer(acmeKey),
     });
     expect(((await found.json()) as { items: unknown[] }).items).toHaveLength(1);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a second server on the same data directory', async () => {
     const second = startServerProcess({ DATA_DIR: dataDir });

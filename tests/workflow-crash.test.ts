@@ -73,15 +73,19 @@ describe('workflows survive SIGKILL', () => {
 
     // Wait for the pipeline to drain on the last server, then read the database directly.
     const health = server;
+    const get = async (route: string) =>
+      (
+        (await (
+          await fetch(`${health.url}${route}`, { headers: { authorization: `Bearer ${apiKey}` } })
+        ).json()) as {
+          items: { leadScore?: number | null }[];
+        }
+      ).items;
     await waitFor(
       async () => {
-        const res = await fetch(`${health.url}/api/workflows/runs`, {
-          headers: { authorization: `Bearer ${apiKey}` },
-        });
-        const { items } = (await res.json()) as { items: { status: string }[] };
-        return (
-          items.length > 0 && items.every((run) => run.status === 'completed' || run.status === 'failed')
-        );
+        const unfinished = await get('/api/workflows/runs?status=queued,running,sleeping,waiting&limit=10');
+        const leadsNow = (await get('/api/leads?limit=500')).filter((lead) => lead.leadScore !== null);
+        return unfinished.length === 0 && leadsNow.length >= leads;
       },
       'the pipeline to drain',
       180_000,

@@ -16,6 +16,8 @@ export interface LeadPipelineSteps {
   startQualification(orgId: string, contactId: string): Promise<unknown>;
   route(orgId: string, contactId: string): Promise<unknown>;
   followThrough(orgId: string, contactId: string, mode: 'A' | 'B' | 'C', repId?: string): Promise<unknown>;
+  /** Gives queued leads to reps who have capacity again (all organizations). */
+  assignQueuedLeads(): Promise<unknown>;
 }
 
 // One run per lead at a time, so a lead's stages never race each other.
@@ -87,5 +89,13 @@ export function leadPipeline(steps: LeadPipelineSteps): WorkflowDefinition<never
     },
   });
 
-  return [intake, rescore, qualification, routing, followThrough] as WorkflowDefinition<never>[];
+  const queue = defineWorkflow({
+    id: 'routing-queue',
+    name: 'Assign queued leads to reps with free capacity',
+    triggers: [{ cron: '* * * * *' }],
+    retries: 1,
+    handler: async ({ step }) => step.run('assign', () => steps.assignQueuedLeads()),
+  });
+
+  return [intake, rescore, qualification, routing, followThrough, queue] as WorkflowDefinition<never>[];
 }

@@ -1,26 +1,61 @@
 import express, { type Express } from 'express';
+import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
+import type { PaymentProvider } from '../../core/payments/payment-links.ts';
+import type { WorkflowEngine } from '../../inngest/workflow-engine.ts';
+import type { ClientBundles } from '../client-bundles.ts';
 import type { Logger } from '../logger.ts';
 import { requireApiKey } from './api-auth.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { requestContext } from './request-context.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { agentRoutes } from './routes/agents.ts';
+import { complianceRoutes } from './routes/compliance.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { demoSiteRoutes } from './routes/demo-site.ts';
 import { leadRoutes } from './routes/leads.ts';
+import { routingRoutes } from './routes/routing.ts';
+import { scoringRoutes } from './routes/scoring.ts';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { widgetRoutes } from './routes/widget.ts';
+import { workflowRoutes } from './routes/workflows.ts';
 
 export interface AppOptions {
   db: Db;
   logger: Logger;
   /** Token the local CLI presents to the admin routes. */
   adminToken: string;
+  /** Runs the workflows; absent in tests that exercise routes alone. */
+  workflows?: WorkflowEngine;
+  /** Signs the email one-click unsubscribe links; without it those links answer 503. */
+  unsubscribeSecret?: string;
+  /** The built chat widget; without it the widget and demo page are not served. */
+  widget?: ClientBundles;
+  /** The conversation service's dependencies; without them, the offline qualifier with recording senders. */
+  conversations?: ConversationServiceDeps;
+  /** Stripe payment links and webhook verification; without it, recorded test-mode links and no webhook. */
+  payments?: PaymentProvider;
 }
 
 /** The HTTP surface: parse and validate, call core/, map the result back. */
-export function createApp({ db, logger, adminToken }: AppOptions): Express {
+export function createApp({
+  db,
+  logger,
+  adminToken,
+  workflows,
+  unsubscribeSecret,
+  conversations,
+  widget,
+  payments,
+}: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(logger));
+  // Stripe signs the raw body: this router reads it before express.json does.
+  app.use(stripeWebhookRoutes({ db, payments }));
 
   app.get('/health', async (_req, res) => {
     await db.query('select 1');
@@ -28,10 +63,30 @@ export function createApp({ db, logger, adminToken }: AppOptions): Express {
   });
 
   app.use(express.json({ limit: '256kb' }));
+  if (workflows) {
+    // Signed by Inngest (or, embedded, by nobody outside): not behind the API key.
+    app.use('/api/inngest', workflows.inngestHandler);
+    // A request that changed something may have written events: dispatch them now.
+    app.use((req, res, next) => {
+      if (req.method !== 'GET') res.on('finish', () => workflows.poke());
+      next();
+    });
+  }
+  if (widget) {
+    app.use(widgetRoutes(db, widget));
+    app.use(demoSiteRoutes(db));
+    if (conversations) app.use(consoleRoutes(db, conversations, widget));
+  }
   app.use(adminRoutes(db, adminToken));
+  app.use(unsubscribeRoutes(db, unsubscribeSecret));
   app.use('/api', requireApiKey(db));
   app.use(leadRoutes(db));
+  app.use(scoringRoutes(db));
   app.use(conversationRoutes(db));
+  app.use(workflowRoutes(db));
+  app.use(complianceRoutes(db));
+  app.use(agentRoutes({ db, logger, conversations }));
+  app.use(routingRoutes({ db, payments }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const tsx = `${repoRoot}node_modules/.bin/tsx`;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -15,9 +14,11 @@ export interface ServerProcess {
 /** Runs `server/main.ts` as `npm start` does, on a free port, and waits for its banner. */
 export async function startServerProcess(
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<ServerProcess> {
-  const child = spawn(tsx, ['server/main.ts'], {
+  // node with tsx's loader, not the tsx CLI: the CLI runs the server in a child process, which
+  // a SIGKILL of the CLI would leave running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
+import type { PaymentProvider } from '../../core/payments/payment-links.ts';
 import { createApp } from '../../server/http/app.ts';
 
 export interface TestServer {
@@ -17,9 +19,18 @@ export interface TestServer {
 }
 
 /** The real Express app on a loopback port, backed by the given database. */
-export async function startTestServer(db: Db): Promise<TestServer> {
+export async function startTestServer(
+  db: Db,
+  options: { conversations?: ConversationServiceDeps; payments?: PaymentProvider } = {},
+): Promise<TestServer> {
   const adminToken = 'test-admin-token';
-  const app = createApp({ db, logger: pino({ level: 'silent' }), adminToken });
+  const app = createApp({
+    db,
+    logger: pino({ level: 'silent' }),
+    adminToken,
+    conversations: options.conversations,
+    payments: options.payments,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
