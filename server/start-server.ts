@@ -45,6 +45,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const releaseDataDir = config.DATABASE_URL ? async () => {} : await lockDataDir(config.dataDir);
   let db: Database | undefined;
+  // The browser bundles build while the database opens.
+  const bundles = buildClientBundles();
+  bundles.catch(() => {});
   try {
     // Every domain call joins the transaction open in its context (a workflow step's).
     db = ambientDatabase(await openDatabase(config));
@@ -59,7 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       publicUrl: config.publicUrl,
     });
     const workflows = createWorkflows(db, config, logger, conversations, payments);
-    const widget = await buildClientBundles();
+    const widget = await bundles;
     const app = createApp({
       db,
       logger,
