@@ -1,3 +1,4 @@
+import { loadAllLoadouts } from '../agents/runtime/loadouts.ts';
 import { createQualifierRuntime } from '../agents/runtime/qualifier-runtime.ts';
 import { createWebChannel } from '../channels/web/web-channel.ts';
 import {
@@ -22,6 +23,8 @@ export function createConversations(
   logger: Logger,
   unsubscribeSecret: string,
 ): ConversationServiceDeps {
+  // Every loadout and chain is checked, not only the qualifier's: any invalid one stops start-up.
+  loadAllLoadouts();
   const runtime = createQualifierRuntime({ env: config });
   const senders: Record<Channel, ChannelSender> = {
     web: createWebChannel().sender,

@@ -14,7 +14,28 @@ import { promptPlaceholders } from './system-prompt.ts';
  */
 export const agentNames = ['scout', 'researcher', 'qualifier', 'outreach', 'closer', 'demo', 'ops'] as const;
 
+export type AgentName = (typeof agentNames)[number];
+
 const usdPerMillionTokens = z.number().min(0).max(10_000);
+
+/** The limits the qualifier's conversation service enforces. */
+export const qualifierLimitsSchema = z.strictObject({
+  maxMessageChars: z.number().int().min(100).max(100_000),
+  messagesPerMinute: z.number().int().min(1).max(10_000),
+  historyMessages: z.number().int().min(2).max(200),
+  knowledgeEntries: z.number().int().min(0).max(50),
+  /** Model calls per turn (each tool round trip is one). */
+  maxToolRounds: z.number().int().min(1).max(10),
+  modelTimeoutMs: z.number().int().min(1_000).max(600_000),
+});
+export type QualifierLimits = z.infer<typeof qualifierLimitsSchema>;
+
+/** Any agent may set any of these; none is required except by the qualifier. */
+const limitsSchema = z.strictObject({
+  ...qualifierLimitsSchema.partial().shape,
+  /** Outbound messages one contact may receive from this agent per day. */
+  messagesPerContactPerDay: z.number().int().min(1).max(100).optional(),
+});
 
 export const agentConfigSchema = z
   .strictObject({
@@ -34,16 +55,10 @@ export const agentConfigSchema = z
       )
       .refine((prompts) => 'system' in prompts, { message: 'a system prompt is required' }),
     tools: z.array(z.string().min(1)).max(20),
-    channels: z.array(z.enum(channels)).min(1),
-    limits: z.strictObject({
-      maxMessageChars: z.number().int().min(100).max(100_000),
-      messagesPerMinute: z.number().int().min(1).max(10_000),
-      historyMessages: z.number().int().min(2).max(200),
-      knowledgeEntries: z.number().int().min(0).max(50),
-      /** Model calls per turn (each tool round trip is one). */
-      maxToolRounds: z.number().int().min(1).max(10),
-      modelTimeoutMs: z.number().int().min(1_000).max(600_000),
-    }),
+    /** Channels the agent writes on; none for agents that send nothing (researcher, ops). */
+    channels: z.array(z.enum(channels)).max(channels.length),
+    /** Optional in general; the qualifier needs every one of `qualifierLimitsSchema` (checked below). */
+    limits: limitsSchema.optional(),
     /** Price per model, US dollars per million tokens; the configured model must have one. */
     costs: z.record(
       z.string().min(1),
@@ -55,12 +70,21 @@ export const agentConfigSchema = z
   .refine((config) => config.model.name in config.costs, {
     message: 'costs must have an entry for the configured model',
     path: ['costs'],
+  })
+  .superRefine((config, ctx) => {
+    if (config.agent !== 'qualifier') return;
+    for (const key of Object.keys(qualifierLimitsSchema.shape)) {
+      if (config.limits?.[key as keyof QualifierLimits] === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'required for the qualifier', path: ['limits', key] });
+      }
+    }
   });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type QualifierConfig = AgentConfig & { agent: 'qualifier'; limits: QualifierLimits };
 
-export interface Loadout {
+export interface Loadout<Config extends AgentConfig = AgentConfig> {
   dir: string;
-  config: AgentConfig;
+  config: Config;
   /** Prompt texts by role. */
   prompts: Record<string, string>;
 }
@@ -69,17 +93,35 @@ export class LoadoutError extends Error {
   override name = 'LoadoutError';
 }
 
-/** Tools each agent's runtime implements; a loadout naming any other tool is refused. */
-export const knownTools: Partial<Record<(typeof agentNames)[number], readonly string[]>> = {
+export type QualifierLoadout = Loadout<QualifierConfig>;
+
+/**
+ * Tools each agent has in the product today, by the function that implements it; a loadout
+ * naming any other tool is refused. Scout and demo have none yet (see their LOADOUT.md).
+ */
+export const knownTools: Record<AgentName, readonly string[]> = {
+  scout: [],
+  // core/enrichment/enrich-lead.ts `enrichLead` (offline domain facts, Perplexity when keyed)
+  researcher: ['enrich_lead'],
   qualifier: qualifierToolNames,
+  // core/conversations/conversation-service.ts `startQualification` (the first touch)
+  outreach: ['start_qualification'],
+  // core/routing/route-lead.ts `followThroughRoute` mode A (records the hand-off)
+  closer: ['record_handoff'],
+  demo: [],
+  // core/routing/route-lead.ts `assignAllQueuedLeads` (routing-queue cron)
+  ops: ['assign_queued_leads'],
 };
 
 export const qualifierLoadoutDir = fileURLToPath(new URL('../qualifier/', import.meta.url));
 
 const shown = (file: string) => path.relative(process.cwd(), file) || file;
 
-/** Reads and checks a loadout; throws `LoadoutError` naming the file and field. */
-export function loadLoadout(dir: string): Loadout {
+/**
+ * Reads and checks a loadout; throws `LoadoutError` naming the file and field. With `expected`,
+ * the file must be that agent's (a loadout copied into another agent's folder is refused).
+ */
+export function loadLoadout(dir: string, expected?: AgentName): Loadout {
   const file = path.join(dir, 'agent.config.json');
   let raw: unknown;
   try {
@@ -95,14 +137,15 @@ export function loadLoadout(dir: string): Loadout {
     throw new LoadoutError(`${shown(file)} is not a valid agent loadout:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  if (expected && config.agent !== expected) {
+    throw new LoadoutError(`${shown(file)}: agent: "${config.agent}" in the folder of the ${expected}`);
+  }
   const tools = knownTools[config.agent];
-  if (tools) {
-    const unknown = config.tools.filter((tool) => !tools.includes(tool));
-    if (unknown.length > 0) {
-      throw new LoadoutError(
-        `${shown(file)}: tools: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a tool of the ${config.agent} (known: ${tools.join(', ')})`,
-      );
-    }
+  const unknown = config.tools.filter((tool) => !tools.includes(tool));
+  if (unknown.length > 0) {
+    throw new LoadoutError(
+      `${shown(file)}: tools: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a tool of the ${config.agent} (known: ${tools.join(', ') || 'none yet'})`,
+    );
   }
   const prompts: Record<string, string> = {};
   for (const [role, relative] of Object.entries(config.prompts)) {
@@ -123,12 +166,13 @@ export function loadLoadout(dir: string): Loadout {
   return { dir, config, prompts };
 }
 
-export function loadQualifierLoadout(dir: string = qualifierLoadoutDir): Loadout {
+export function loadQualifierLoadout(dir: string = qualifierLoadoutDir): QualifierLoadout {
   const loadout = loadLoadout(dir);
   if (loadout.config.agent !== 'qualifier') {
     throw new LoadoutError(`${shown(path.join(dir, 'agent.config.json'))}: agent: expected "qualifier"`);
   }
-  return loadout;
+  // The schema required every qualifier limit for agent "qualifier".
+  return loadout as QualifierLoadout;
 }
 
 /** Micro-dollars for a turn's tokens at the loadout's price for `model`. */

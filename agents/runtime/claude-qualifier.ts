@@ -5,7 +5,7 @@ import type {
   QualifierTurnRequest,
   QualifierTurnResult,
 } from '../../core/qualification/qualifier-model.ts';
-import { type Loadout, turnCostMicroUsd } from './agent-config.ts';
+import { type QualifierLoadout, turnCostMicroUsd } from './agent-config.ts';
 import { renderPrompt } from './system-prompt.ts';
 
 /**
@@ -16,7 +16,7 @@ import { renderPrompt } from './system-prompt.ts';
  * from the loadout.
  */
 export interface ClaudeQualifierOptions {
-  loadout: Loadout;
+  loadout: QualifierLoadout;
   apiKey: string;
   /** ANTHROPIC_BASE_URL: another endpoint speaking the Messages API (tests use a loopback one). */
   baseURL?: string;

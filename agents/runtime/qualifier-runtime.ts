@@ -1,7 +1,7 @@
 import type { ConversationLimits } from '../../core/conversations/conversation-service.ts';
 import type { QualifierModel } from '../../core/qualification/qualifier-model.ts';
 import { createOfflineQualifier } from '../offline-model/offline-qualifier.ts';
-import { type Loadout, loadQualifierLoadout } from './agent-config.ts';
+import { loadQualifierLoadout, type QualifierLoadout } from './agent-config.ts';
 import { createClaudeQualifier } from './claude-qualifier.ts';
 
 /**
@@ -11,7 +11,7 @@ import { createClaudeQualifier } from './claude-qualifier.ts';
  */
 export interface QualifierRuntime {
   model: QualifierModel;
-  loadout: Loadout;
+  loadout: QualifierLoadout;
   provider: 'anthropic' | 'offline';
   /** For `createConversationServiceDeps`. */
   limits: ConversationLimits;
@@ -22,7 +22,7 @@ export interface QualifierRuntimeOptions {
   env?: { ANTHROPIC_API_KEY?: string; ANTHROPIC_BASE_URL?: string };
   /** Another loadout folder (tests). */
   loadoutDir?: string;
-  loadout?: Loadout;
+  loadout?: QualifierLoadout;
 }
 
 export function createQualifierRuntime(options: QualifierRuntimeOptions = {}): QualifierRuntime {
