@@ -1,3 +1,4 @@
+import { loadChains } from '../agents/runtime/chains.ts';
 import {
   type ConversationServiceDeps,
   startQualification,
@@ -27,7 +28,13 @@ export function createWorkflows(
   payments: PaymentProvider,
 ): WorkflowEngine {
   const enrichment = enrichmentProviders(config);
-  const routing: RoutingDeps = { db, payments: payments.links, conversations };
+  const chains = loadChains();
+  const routing: RoutingDeps = {
+    db,
+    payments: payments.links,
+    conversations,
+    chains: { 'full-auto': chains['full-auto'].steps, hybrid: chains.hybrid.steps },
+  };
   const functions = leadPipeline({
     enrich: async (orgId, contactId) => {
       const result = await enrichLead(db, enrichment, orgId, contactId);

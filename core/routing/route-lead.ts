@@ -49,6 +49,11 @@ export interface RoutingDeps {
   /** Delivery through the compliance gate for rep briefings; the conversation service's by default. */
   deliver?: (draft: OutboundDraft) => Promise<DeliveryResult>;
   now?: () => Date;
+  /**
+   * The composition chains from agents/chains.json (mode A runs `full-auto`, mode B `hybrid`);
+   * without them, the built-in full-auto chain.
+   */
+  chains?: Partial<Record<'full-auto' | 'hybrid', readonly { agent: string; does: string }[]>>;
 }
 
 /** What `routeLead` needs: deciding creates at most a payment link, it sends nothing. */
@@ -408,14 +413,15 @@ async function handOffToCloser(
   contactId: string,
   record: RoutingRecord,
 ): Promise<FollowThroughResult> {
-  const chain = fullAutoChain.map((step) => step.agent);
+  const steps = deps.chains?.['full-auto'] ?? fullAutoChain;
+  const chain = steps.map((step) => step.agent);
   if (record.followThrough?.A) return { mode: 'A', handedOff: true, chain };
   const now = clock(deps);
   await deps.db.transaction(async (tx) => {
     await patchFollowThrough(tx, orgId, contactId, 'A', {
       agent: 'closer',
       chain: 'full-auto',
-      steps: fullAutoChain,
+      steps,
       // The closer agent's loadout is not built yet: the hand-off is recorded, nothing is sent.
       status: 'awaiting_closer_agent',
       at: now.toISOString(),
@@ -429,7 +435,7 @@ async function handOffToCloser(
       contactId,
       details: {
         chain: 'full-auto',
-        wouldRun: fullAutoChain.map((step) => `${step.agent}: ${step.does}`),
+        wouldRun: steps.map((step) => `${step.agent}: ${step.does}`),
         note: 'the closer agent is not available yet; the hand-off is recorded only',
       },
     });
@@ -497,6 +503,8 @@ async function briefRep(
     await markNotified(tx, assignment.id, now);
     await patchFollowThrough(tx, orgId, contactId, 'B', {
       repId,
+      chain: 'hybrid',
+      ...(deps.chains?.hybrid ? { steps: deps.chains.hybrid } : {}),
       notifiedAt: now.toISOString(),
       deliveries,
     });
