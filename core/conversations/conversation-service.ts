@@ -33,6 +33,7 @@ import {
 } from './conversation-store.ts';
 import { answerPending } from './conversation-turn.ts';
 import { type InboundMessage, inboundMessageSchema, type ParsedInboundMessage } from './inbound-message.ts';
+import { learnContactEmail } from './visitor-identity.ts';
 
 export {
   type ConversationLimits,
@@ -206,6 +207,7 @@ async function storeInbound(
       channel: conversation.channel,
     });
     for (const entry of audits) await recordAudit(tx, entry);
+    await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body);
     return { duplicate: false, message, conversation, contactId: conversation.contact_id };
   });
 }

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit.ts';
 import { recordConsent } from '../compliance/consent.ts';
 import type { Db } from '../db.ts';
 import { DomainError } from '../errors.ts';
+import { emitEvent } from '../events.ts';
 import { upsertLead } from '../leads.ts';
 
 /**
@@ -189,4 +190,42 @@ export async function repDisplayName(db: Db, orgId: string, repId: string | null
     [orgId, repId],
   );
   return rows[0] ? (rows[0].name ?? rows[0].email) : null;
+}
+
+const emailInText = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+
+/**
+ * A prospect who types their email address in a chat has said who they are: the contact
+ * learns it, unless it has one already or the address belongs to another contact of the
+ * organization (linking two contacts is a merge, which is not done silently here).
+ */
+export async function learnContactEmail(
+  tx: Db,
+  orgId: string,
+  contactId: string,
+  text: string,
+): Promise<boolean> {
+  const email = emailInText.exec(text)?.[0]?.toLowerCase();
+  if (!email || !z.email().safeParse(email).success) return false;
+  const taken = await tx.query(
+    'select 1 from contacts where org_id = $1 and lower(email) = $2 and id <> $3',
+    [orgId, email, contactId],
+  );
+  if (taken[0]) return false;
+  const rows = await tx.query<{ id: string }>(
+    `update contacts set email = $3, updated_at = now() where org_id = $1 and id = $2 and email is null returning id`,
+    [orgId, contactId, email],
+  );
+  if (!rows[0]) return false;
+  await emitEvent(tx, 'lead.updated', { orgId, contactId, fields: ['email'] });
+  await recordAudit(tx, {
+    orgId,
+    actor: { type: 'prospect', id: contactId },
+    action: 'lead.email_learned',
+    entityType: 'contact',
+    entityId: contactId,
+    contactId,
+    details: { source: 'conversation' },
+  });
+  return true;
 }
