@@ -8,24 +8,26 @@ import {
 import type { Db } from '../core/db.ts';
 import { recordingSender, sendOutbound } from '../core/outbound.ts';
 import type { Channel, ChannelSender } from '../core/outbound-message.ts';
-import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
 /**
  * The conversation service as this server runs it: the qualifier from its loadout (Claude with
  * ANTHROPIC_API_KEY, else the offline model; an invalid loadout stops start-up), and every
  * outbound message through the compliance gate to the channel senders — recording ones for the
- * providers that have no key.
+ * providers that have no key. Without `env` the offline model answers; without `unsubscribe`
+ * marketing email carries no one-click link (tests).
  */
 export function createConversations(
   db: Db,
-  config: Config,
-  logger: Logger,
-  unsubscribeSecret: string,
+  options: {
+    logger: Logger;
+    env?: { ANTHROPIC_API_KEY?: string; ANTHROPIC_BASE_URL?: string };
+    unsubscribe?: { publicUrl: string; secret: string };
+  },
 ): ConversationServiceDeps {
   // Every loadout and chain is checked, not only the qualifier's: any invalid one stops start-up.
   loadAllLoadouts();
-  const runtime = createQualifierRuntime({ env: config });
+  const runtime = createQualifierRuntime({ env: options.env });
   const senders: Record<Channel, ChannelSender> = {
     web: createWebChannel().sender,
     email: recordingSender('email'),
@@ -33,21 +35,13 @@ export function createConversations(
     whatsapp: recordingSender('whatsapp'),
     voice: recordingSender('voice'),
   };
-  const log = logger.child({ component: 'conversations' });
+  const log = options.logger.child({ component: 'conversations' });
   return createConversationServiceDeps({
     db,
     qualifier: runtime.model,
     limits: runtime.limits,
     tools: runtime.tools,
-    deliver: (draft) =>
-      sendOutbound(
-        { db, senders, unsubscribe: { publicUrl: config.publicUrl, secret: unsubscribeSecret } },
-        draft,
-      ),
-    log: {
-      info: (details, message) => log.info(details, message),
-      warn: (details, message) => log.warn(details, message),
-      error: (details, message) => log.error(details, message),
-    },
+    deliver: (draft) => sendOutbound({ db, senders, unsubscribe: options.unsubscribe }, draft),
+    log,
   });
 }

@@ -54,7 +54,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const demo = await ensureDemoOrganization(db, config.dataDir);
     const adminToken = newAdminToken();
     const unsubscribeSecret = await installationSecret(config.dataDir, config.APP_SECRET);
-    const conversations = createConversations(db, config, logger, unsubscribeSecret);
+    const conversations = createConversations(db, {
+      logger,
+      env: config,
+      unsubscribe: { publicUrl: config.publicUrl, secret: unsubscribeSecret },
+    });
     const payments = createStripePayments({
       secretKey: config.STRIPE_SECRET_KEY,
       webhookSecret: config.STRIPE_WEBHOOK_SECRET,

@@ -57,7 +57,7 @@ export function createWorkflows(
     db,
     functions,
     settings: config,
-    log: { error: (obj, msg) => log.error(obj, msg), warn: (obj, msg) => log.warn(obj, msg) },
+    log,
     sdkLogger: log,
   });
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../core/db.ts';
 import type { PaymentProvider } from '../../core/payments/payment-links.ts';
 import type { WorkflowEngine } from '../../inngest/workflow-engine.ts';
 import type { ClientBundles } from '../client-bundles.ts';
+import { createConversations } from '../conversations.ts';
 import type { Logger } from '../logger.ts';
 import { requireApiKey } from './api-auth.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
@@ -50,6 +51,7 @@ export function createApp({
   widget,
   payments,
 }: AppOptions): Express {
+  const conversationDeps = conversations ?? createConversations(db, { logger });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -75,7 +77,7 @@ export function createApp({
   if (widget) {
     app.use(widgetRoutes(db, widget));
     app.use(demoSiteRoutes(db));
-    if (conversations) app.use(consoleRoutes(db, conversations, widget));
+    app.use(consoleRoutes(db, conversationDeps, widget));
   }
   app.use(adminRoutes(db, adminToken));
   app.use(unsubscribeRoutes(db, unsubscribeSecret));
@@ -85,7 +87,7 @@ export function createApp({
   app.use(conversationRoutes(db));
   app.use(workflowRoutes(db));
   app.use(complianceRoutes(db));
-  app.use(agentRoutes({ db, logger, conversations }));
+  app.use(agentRoutes(conversationDeps));
   app.use(routingRoutes({ db, payments }));
 
   app.use(notFoundHandler);
