@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../core/db.ts';
 import { type EventName, emitEvent, eventSchemas } from '../core/events.ts';
-import { parseCron } from './cron-schedule.ts';
+import { type CronSchedule, parseCron } from './cron-schedule.ts';
 import { durationMs } from './duration.ts';
 import {
   readEventPath,
@@ -72,6 +72,14 @@ export class EmbeddedRuntime {
   private readonly parallelism: number;
   private readonly backoffMs: (attempt: number) => number;
   private readonly active = new Set<Promise<void>>();
+  /** Derived once from the definitions: which functions an event starts, the cron ones, limits. */
+  private readonly byEvent = new Map<string, WorkflowDefinition<never>[]>();
+  private readonly crons = new Map<
+    string,
+    { fn: WorkflowDefinition<never>; cron: string; schedule: CronSchedule }
+  >();
+  private readonly concurrencyLimits: string;
+  private schedulesRegistered = false;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -82,7 +90,19 @@ export class EmbeddedRuntime {
     for (const fn of options.functions) {
       if (this.functions.has(fn.id)) throw new Error(`two workflows share the id ${fn.id}`);
       this.functions.set(fn.id, fn);
+      for (const trigger of fn.triggers) {
+        if ('event' in trigger)
+          this.byEvent.set(trigger.event, [...(this.byEvent.get(trigger.event) ?? []), fn]);
+        // One schedule per function (its first cron trigger): schedules are keyed by function.
+        else if (!this.crons.has(fn.id))
+          this.crons.set(fn.id, { fn, cron: trigger.cron, schedule: parseCron(trigger.cron) });
+      }
     }
+    this.concurrencyLimits = JSON.stringify(
+      Object.fromEntries(
+        options.functions.filter((fn) => fn.concurrency).map((fn) => [fn.id, fn.concurrency!.limit]),
+      ),
+    );
     this.log = options.log ?? { error: () => {}, warn: () => {} };
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.leaseMs = options.leaseMs ?? 30_000;
@@ -136,19 +156,8 @@ export class EmbeddedRuntime {
 
   // --- outbox ---------------------------------------------------------------------------------
 
-  private readonly triggers = () => {
-    const byEvent = new Map<string, WorkflowDefinition<never>[]>();
-    for (const fn of this.functions.values()) {
-      for (const trigger of fn.triggers) {
-        if ('event' in trigger) byEvent.set(trigger.event, [...(byEvent.get(trigger.event) ?? []), fn]);
-      }
-    }
-    return byEvent;
-  };
-
   /** Turns undispatched events into runs and resumes waits, in one transaction per batch. */
   async dispatchOutbox(): Promise<number> {
-    const byEvent = this.triggers();
     return this.db.transaction(async (tx) => {
       const events = await tx.query<{
         id: string;
@@ -167,7 +176,7 @@ export class EmbeddedRuntime {
           data: row.data as never,
           ts: row.created_at.getTime(),
         };
-        for (const fn of byEvent.get(row.name) ?? []) {
+        for (const fn of this.byEvent.get(row.name) ?? []) {
           const key = fn.concurrency ? readEventPath(event, fn.concurrency.key) : undefined;
           await tx.query(
             `insert into workflow_runs (org_id, function_id, trigger_id, event_name, event, contact_id, concurrency_key, max_attempts)
@@ -232,42 +241,42 @@ export class EmbeddedRuntime {
 
   // --- cron -----------------------------------------------------------------------------------
 
+  /** Starts a run for each cron schedule that is due; a tick id makes each firing happen once. */
   private async fireSchedules(): Promise<void> {
-    for (const fn of this.functions.values()) {
-      for (const trigger of fn.triggers) {
-        if (!('cron' in trigger)) continue;
-        const schedule = parseCron(trigger.cron);
-        await this.db.transaction(async (tx) => {
-          await tx.query(
-            `insert into workflow_schedules (function_id, cron, next_at) values ($1, $2, $3)
-             on conflict (function_id) do update set cron = excluded.cron,
-               next_at = case when workflow_schedules.cron = excluded.cron then workflow_schedules.next_at else excluded.next_at end`,
-            [fn.id, trigger.cron, schedule.next(new Date())],
-          );
-          const due = await tx.query<{ next_at: Date }>(
-            'select next_at from workflow_schedules where function_id = $1 and next_at <= now() for update skip locked',
-            [fn.id],
-          );
-          if (!due[0]) return;
-          const tickId = `cron:${due[0].next_at.toISOString()}`;
-          const event = {
-            id: tickId,
-            name: 'inngest/scheduled.timer',
-            data: { cron: trigger.cron },
-            ts: due[0].next_at.getTime(),
-          };
-          await tx.query(
-            `insert into workflow_runs (function_id, trigger_id, event_name, event, max_attempts)
-             values ($1, $2, 'inngest/scheduled.timer', $3, $4) on conflict (function_id, trigger_id) do nothing`,
-            [fn.id, tickId, JSON.stringify(event), (fn.retries ?? defaultRetries) + 1],
-          );
-          await tx.query('update workflow_schedules set next_at = $2 where function_id = $1', [
-            fn.id,
-            schedule.next(new Date()),
-          ]);
-        });
+    if (this.crons.size === 0) return;
+    if (!this.schedulesRegistered) {
+      for (const { fn, cron, schedule } of this.crons.values()) {
+        // A changed expression takes effect at once; an unchanged one keeps its next firing.
+        await this.db.query(
+          `insert into workflow_schedules (function_id, cron, next_at) values ($1, $2, $3)
+           on conflict (function_id) do update set cron = excluded.cron,
+             next_at = case when workflow_schedules.cron = excluded.cron then workflow_schedules.next_at else excluded.next_at end`,
+          [fn.id, cron, schedule.next(new Date())],
+        );
       }
+      this.schedulesRegistered = true;
     }
+    await this.db.transaction(async (tx) => {
+      const due = await tx.query<{ function_id: string; next_at: Date }>(
+        `select function_id, next_at from workflow_schedules
+         where function_id = any($1::text[]) and next_at <= now() for update skip locked`,
+        [[...this.crons.keys()]],
+      );
+      for (const { function_id, next_at } of due) {
+        const { fn, cron, schedule } = this.crons.get(function_id)!;
+        const tickId = `cron:${next_at.toISOString()}`;
+        const event = { id: tickId, name: 'inngest/scheduled.timer', data: { cron }, ts: next_at.getTime() };
+        await tx.query(
+          `insert into workflow_runs (function_id, trigger_id, event_name, event, max_attempts)
+           values ($1, $2, 'inngest/scheduled.timer', $3, $4) on conflict (function_id, trigger_id) do nothing`,
+          [fn.id, tickId, JSON.stringify(event), (fn.retries ?? defaultRetries) + 1],
+        );
+        await tx.query('update workflow_schedules set next_at = $2 where function_id = $1', [
+          fn.id,
+          schedule.next(new Date()),
+        ]);
+      }
+    });
   }
 
   // --- claiming -------------------------------------------------------------------------------
@@ -275,9 +284,6 @@ export class EmbeddedRuntime {
   private async claimAndExecute(): Promise<number> {
     const free = this.parallelism - this.active.size;
     if (free <= 0 || this.stopped) return 0;
-    const limits = Object.fromEntries(
-      [...this.functions.values()].filter((fn) => fn.concurrency).map((fn) => [fn.id, fn.concurrency!.limit]),
-    );
     const runs = await this.db.transaction(async (tx) => {
       // One claimer at a time across server nodes, so concurrency limits hold.
       await tx.query('select pg_advisory_xact_lock(7710400002)');
@@ -304,7 +310,7 @@ export class EmbeddedRuntime {
            limit $5
          )
          returning r.id, r.org_id, r.function_id, r.trigger_id, r.event, r.status, r.attempt, r.max_attempts`,
-        [this.workerId, this.leaseMs, JSON.stringify(limits), [...this.functions.keys()], free],
+        [this.workerId, this.leaseMs, this.concurrencyLimits, [...this.functions.keys()], free],
       );
     });
     for (const run of runs) {
