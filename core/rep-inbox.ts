@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { type AuditView, listAudit } from './audit.ts';
 import {
+  type ConversationRow,
   type ConversationView,
   getConversation,
-  listConversations,
   listMessages,
   type MessageView,
+  toConversationView,
 } from './conversations.ts';
 import type { Db } from './db.ts';
 import { notFound } from './errors.ts';
@@ -22,10 +23,39 @@ export const consoleSettingsSchema = z.object({
   repVisibility: z.enum(['all', 'assigned']).default('all'),
 });
 
-async function visibility(db: Db, rep: Rep): Promise<'all' | 'assigned'> {
-  if (rep.role === 'admin') return 'all';
-  const org = await getOrganization(db, rep.orgId);
+/** How much of the organization's inbox its reps see (admins always see everything). */
+export async function repVisibility(db: Db, orgId: string): Promise<'all' | 'assigned'> {
+  const org = await getOrganization(db, orgId);
   return consoleSettingsSchema.parse((org.settings as { console?: unknown }).console ?? {}).repVisibility;
+}
+
+/** Who a conversation belongs to: the rep who took it over, and the rep its lead was routed to. */
+export interface ConversationOwners {
+  assigned_rep_id: string | null;
+  routed_rep: string | null;
+}
+
+const ownersColumns = `c.assigned_rep_id, k.routing ->> 'repId' as routed_rep`;
+
+export const isRepsConversation = (rep: Rep, owners: ConversationOwners) =>
+  owners.assigned_rep_id === rep.id || owners.routed_rep === rep.id;
+
+/** The one visibility rule, for the inbox, the API and the live console. */
+export function repMaySee(rep: Rep, visibility: 'all' | 'assigned', owners: ConversationOwners): boolean {
+  return rep.role === 'admin' || visibility === 'all' || isRepsConversation(rep, owners);
+}
+
+export async function conversationOwners(
+  db: Db,
+  orgId: string,
+  conversationId: string,
+): Promise<ConversationOwners | null> {
+  const rows = await db.query<ConversationOwners>(
+    `select ${ownersColumns} from conversations c join contacts k on k.id = c.contact_id and k.org_id = c.org_id
+     where c.org_id = $1 and c.id = $2`,
+    [orgId, conversationId],
+  );
+  return rows[0] ?? null;
 }
 
 export interface InboxItem extends ConversationView {
@@ -33,59 +63,45 @@ export interface InboxItem extends ConversationView {
   contactEmail: string | null;
   leadScore: number | null;
   lastMessage: string | null;
-  /** The lead was routed to this rep. */
+  /** The rep took it over, or its lead was routed to them. */
   assignedToMe: boolean;
 }
 
 export async function repInbox(db: Db, rep: Rep, filter: { mine?: boolean } = {}): Promise<InboxItem[]> {
-  const onlyMine = filter.mine || (await visibility(db, rep)) === 'assigned';
-  const rows = await db.query<{
-    id: string;
-    contact_name: string | null;
-    contact_email: string | null;
-    lead_score: number | null;
-    last_message: string | null;
-    routed_rep: string | null;
-  }>(
-    `select c.id, nullif(trim(coalesce(k.first_name, '') || ' ' || coalesce(k.last_name, '')), '') as contact_name,
-       k.email as contact_email, k.lead_score, k.routing ->> 'repId' as routed_rep,
+  const visibility = await repVisibility(db, rep.orgId);
+  const onlyMine = filter.mine || !repMaySee(rep, visibility, { assigned_rep_id: null, routed_rep: null });
+  const rows = await db.query<
+    ConversationRow &
+      ConversationOwners & {
+        contact_name: string | null;
+        contact_email: string | null;
+        lead_score: number | null;
+        last_message: string | null;
+      }
+  >(
+    `select c.*, ${ownersColumns},
+       nullif(trim(coalesce(k.first_name, '') || ' ' || coalesce(k.last_name, '')), '') as contact_name,
+       k.email as contact_email, k.lead_score,
        (select body from messages m where m.org_id = c.org_id and m.conversation_id = c.id order by seq desc limit 1) as last_message
      from conversations c join contacts k on k.id = c.contact_id and k.org_id = c.org_id
      where c.org_id = $1 and ($2::uuid is null or c.assigned_rep_id = $2 or k.routing ->> 'repId' = $2::text)
      order by coalesce(c.last_message_at, c.created_at) desc limit 200`,
     [rep.orgId, onlyMine ? rep.id : null],
   );
-  const views = new Map(
-    (await listConversations(db, rep.orgId, { limit: 500 })).map((view) => [view.id, view]),
-  );
-  return rows.flatMap((row) => {
-    const view = views.get(row.id);
-    if (!view) return [];
-    return [
-      {
-        ...view,
-        contactName: row.contact_name,
-        contactEmail: row.contact_email,
-        leadScore: row.lead_score,
-        lastMessage: row.last_message,
-        assignedToMe: view.assignedRepId === rep.id || row.routed_rep === rep.id,
-      },
-    ];
-  });
+  return rows.map((row) => ({
+    ...toConversationView(row),
+    contactName: row.contact_name,
+    contactEmail: row.contact_email,
+    leadScore: row.lead_score,
+    lastMessage: row.last_message,
+    assignedToMe: isRepsConversation(rep, row),
+  }));
 }
 
 /** Whether the rep may open this conversation; hidden ones are "not found", like another org's. */
 export async function assertRepMaySee(db: Db, rep: Rep, conversationId: string): Promise<void> {
-  const rows = await db.query<{ assigned_rep_id: string | null; routed_rep: string | null }>(
-    `select c.assigned_rep_id, k.routing ->> 'repId' as routed_rep
-     from conversations c join contacts k on k.id = c.contact_id and k.org_id = c.org_id
-     where c.org_id = $1 and c.id = $2`,
-    [rep.orgId, conversationId],
-  );
-  const row = rows[0];
-  if (!row) throw notFound('conversation');
-  if ((await visibility(db, rep)) === 'all') return;
-  if (row.assigned_rep_id !== rep.id && row.routed_rep !== rep.id) throw notFound('conversation');
+  const owners = await conversationOwners(db, rep.orgId, conversationId);
+  if (!owners || !repMaySee(rep, await repVisibility(db, rep.orgId), owners)) throw notFound('conversation');
 }
 
 export interface LeadPanel {

@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
-import { assertRepMaySee } from '../../core/rep-inbox.ts';
+import { conversationOwners, repMaySee, repVisibility } from '../../core/rep-inbox.ts';
 import { authenticateSession, type Rep } from '../../core/reps.ts';
 import { sessionToken } from '../http/rep-session.ts';
 import type { Logger } from '../logger.ts';
@@ -36,13 +36,15 @@ export function attachConsoleGateway(
     if (event.type === 'reply.delta') return; // the stored reply follows; consoles need not stream
     void (async () => {
       const sockets = await consoles.in(`org:${event.orgId}`).fetchSockets();
+      if (sockets.length === 0) return;
+      // Looked up once per event, then the same rule decides for every connected rep.
+      const [owners, visibility] = await Promise.all([
+        conversationOwners(db, event.orgId, event.conversationId),
+        repVisibility(db, event.orgId),
+      ]);
+      if (!owners) return;
       for (const socket of sockets) {
-        const rep = socket.data.rep as Rep;
-        const allowed = await assertRepMaySee(db, rep, event.conversationId).then(
-          () => true,
-          () => false,
-        );
-        if (allowed) socket.emit('conversation', event);
+        if (repMaySee(socket.data.rep as Rep, visibility, owners)) socket.emit('conversation', event);
       }
     })().catch((error) => log.error({ err: error }, 'pushing to consoles failed'));
   });
