@@ -37,7 +37,14 @@ export const eventSchemas = {
   }),
   'conversation.handoff.requested': z.object({ ...base, conversationId: z.uuid(), reason: z.string() }),
   'followup.sent': z.object({ ...base, followUpMessageId: z.uuid(), channel: z.string() }),
-  'message.status.updated': z.object({ ...base, messageId: z.uuid(), status: z.string() }),
+  'message.status.updated': z.object({
+    ...base,
+    /** The conversation message, when the delivery was one (a rep briefing is not). */
+    messageId: z.uuid().optional(),
+    deliveryId: z.uuid(),
+    channel: z.string(),
+    status: z.string(),
+  }),
   'consent.revoked': z.object({ ...base, consentType: z.string(), method: z.string() }),
   'payment.completed': z.object({ ...base, dealId: z.uuid().optional(), amountCents: z.number().int() }),
 } as const;

@@ -25,9 +25,22 @@ export const configSchema = z.object({
   RESEND_API_KEY: optionalSecret,
   RESEND_WEBHOOK_SECRET: optionalSecret,
   RESEND_BASE_URL: optionalUrl('Resend API base'),
+  /** The sender of prospect email, e.g. `Brightwave Sales <sales@brightwave.example>`. */
+  EMAIL_FROM: z.string().trim().min(3).optional(),
+  /**
+   * A domain whose mail Resend receives (inbound): each conversation gets its own reply address
+   * there (`reply+TOKEN@domain`), so a prospect's answer threads back to it.
+   */
+  EMAIL_REPLY_DOMAIN: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name, e.g. reply.example.com')
+    .optional(),
   TWILIO_ACCOUNT_SID: optionalSecret,
   TWILIO_AUTH_TOKEN: optionalSecret,
   TWILIO_FROM: optionalSecret,
+  /** The WhatsApp sender (`whatsapp:+1...` or the bare number); without it, no WhatsApp. */
+  TWILIO_WHATSAPP_FROM: z.string().trim().min(3).optional(),
   TWILIO_BASE_URL: optionalUrl('Twilio API base'),
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
 import type { PaymentProvider } from '../../core/payments/payment-links.ts';
@@ -38,6 +38,11 @@ export interface AppOptions {
   conversations?: ConversationServiceDeps;
   /** Stripe payment links and webhook verification; without it, recorded test-mode links and no webhook. */
   payments?: PaymentProvider;
+  /**
+   * Provider webhook routers (Resend, Twilio): each reads its raw body itself, because the
+   * signature covers the exact bytes, so they are mounted before the JSON parser.
+   */
+  webhooks?: Router[];
 }
 
 /** The HTTP surface: parse and validate, call core/, map the result back. */
@@ -50,6 +55,7 @@ export function createApp({
   conversations,
   widget,
   payments,
+  webhooks = [],
 }: AppOptions): Express {
   const conversationDeps = conversations ?? createConversations(db, { logger });
   const app = express();
@@ -58,6 +64,7 @@ export function createApp({
   app.use(requestContext(logger));
   // Stripe signs the raw body: this router reads it before express.json does.
   app.use(stripeWebhookRoutes({ db, payments }));
+  for (const router of webhooks) app.use(router);
 
   app.get('/health', async (_req, res) => {
     await db.query('select 1');

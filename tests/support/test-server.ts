@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
 import { pino } from 'pino';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
@@ -21,7 +22,7 @@ export interface TestServer {
 /** The real Express app on a loopback port, backed by the given database. */
 export async function startTestServer(
   db: Db,
-  options: { conversations?: ConversationServiceDeps; payments?: PaymentProvider } = {},
+  options: { conversations?: ConversationServiceDeps; payments?: PaymentProvider; webhooks?: Router[] } = {},
 ): Promise<TestServer> {
   const adminToken = 'test-admin-token';
   const app = createApp({
@@ -30,6 +31,7 @@ export async function startTestServer(
     adminToken,
     conversations: options.conversations,
     payments: options.payments,
+    webhooks: options.webhooks,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
