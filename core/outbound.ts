@@ -56,6 +56,7 @@ export const outboundDraftSchema = z.object({
   body: z.string().min(1).max(100_000),
   idempotencyKey: z.string().min(1).max(200),
   headers: z.record(z.string(), z.string()).optional(),
+  replyToken: z.string().trim().min(1).max(200).optional(),
 });
 
 /**
@@ -93,6 +94,8 @@ interface DeliveryRow {
   warnings: string[];
   provider_message_id: string | null;
   error: string | null;
+  provider_status: string | null;
+  provider_error: string | null;
   attempts: number;
   sent_at: Date | null;
   created_at: Date;
@@ -397,6 +400,9 @@ export interface DeliveryView {
   reasons: string[];
   warnings: string[];
   providerMessageId: string | null;
+  /** What the provider last reported (delivered, bounced, ...): core/delivery-status.ts. */
+  providerStatus: string | null;
+  providerError: string | null;
   attempts: number;
   sentAt: string | null;
   createdAt: string;
@@ -438,6 +444,8 @@ export async function listDeliveries(
     reasons: row.reasons,
     warnings: row.warnings,
     providerMessageId: row.provider_message_id,
+    providerStatus: row.provider_status,
+    providerError: row.provider_error,
     attempts: row.attempts,
     sentAt: row.sent_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),

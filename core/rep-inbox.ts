@@ -12,6 +12,7 @@ import type { Db } from './db.ts';
 import { notFound } from './errors.ts';
 import { getLead, type Lead } from './leads.ts';
 import { getOrganization } from './organizations.ts';
+import { type DeliveryView, listDeliveries } from './outbound.ts';
 import type { Rep } from './reps.ts';
 
 /**
@@ -109,16 +110,19 @@ export interface LeadPanel {
   messages: MessageView[];
   lead: Lead;
   audit: AuditView[];
+  /** Everything sent (or recorded, or refused) to this lead on any channel, newest first. */
+  deliveries: DeliveryView[];
 }
 
 /** A conversation with its lead: score breakdown, BANT+, outcome, routing reasons, audit trail. */
 export async function leadPanel(db: Db, rep: Rep, conversationId: string): Promise<LeadPanel> {
   await assertRepMaySee(db, rep, conversationId);
   const conversation = await getConversation(db, rep.orgId, conversationId);
-  const [messages, lead, audit] = await Promise.all([
+  const [messages, lead, audit, deliveries] = await Promise.all([
     listMessages(db, rep.orgId, conversationId),
     getLead(db, rep.orgId, conversation.contactId),
     listAudit(db, rep.orgId, { contactId: conversation.contactId, limit: 200 }),
+    listDeliveries(db, rep.orgId, { contactId: conversation.contactId, limit: 50 }),
   ]);
-  return { conversation, messages, lead, audit };
+  return { conversation, messages, lead, audit, deliveries };
 }

@@ -9,9 +9,10 @@ import {
   type DemoCredentials,
   findDemoOrganization,
 } from '../core/demo-organization.ts';
+import type { ConversationLimits } from '../core/conversations/conversation-service.ts';
 import { ambientDatabase } from '../inngest/ambient-database.ts';
 import { buildClientBundles } from './client-bundles.ts';
-import type { Config } from './config.ts';
+import { type Config, providerModes } from './config.ts';
 import { createConversations } from './conversations.ts';
 import {
   installationSecret,
@@ -40,8 +41,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * Overrides the qualifier loadout's conversation limits. Only for benchmarks that send faster
+   * than a prospect types (bench/widget-load); `npm start` never sets it.
+   */
+  conversationLimits?: Partial<ConversationLimits>;
+}
+
 /** The composition root: config → database → core → HTTP. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const releaseDataDir = config.DATABASE_URL ? async () => {} : await lockDataDir(config.dataDir);
   let db: Database | undefined;
@@ -58,6 +71,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger,
       env: config,
       unsubscribe: { publicUrl: config.publicUrl, secret: unsubscribeSecret },
+      limits: options.conversationLimits,
     });
     const payments = createStripePayments({
       secretKey: config.STRIPE_SECRET_KEY,
@@ -76,6 +90,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       widget,
       unsubscribeSecret,
       payments,
+      providers: providerModes(config),
     });
     const server = await listen(app, config.PORT, config.HOST);
     const io = new SocketServer(server, { serveClient: false });

@@ -72,6 +72,11 @@ describe('rep console', () => {
     await expect.poll(() => item.innerText()).toMatch(/AI[\s\S]*mine/);
     await item.click();
     await expect.poll(() => rep.locator('.lead').innerText()).toMatch(/Routing · mode B/);
+    // No provider keys: the console says which channels only record, and shows what was sent.
+    expect(await rep.getByRole('note').innerText()).toMatch(/Recorded only, not sent: .*email \(Resend\)/);
+    await expect
+      .poll(() => rep.getByLabel('Outbox').innerText())
+      .toMatch(/web · conversation reply[\s\S]*sent/);
 
     await rep.getByRole('button', { name: 'Take over' }).click();
     await expect.poll(() => rep.locator('[data-mode]').getAttribute('data-mode')).toBe('human');

@@ -26,8 +26,22 @@ interface InboxItem {
 interface Message {
   id: string;
   sender: string;
+  channel: string;
   body: string;
   status: string;
+  createdAt: string;
+}
+interface Delivery {
+  id: string;
+  channel: string;
+  purpose: string;
+  to: string | null;
+  subject: string | null;
+  body: string;
+  status: string;
+  mode: 'live' | 'recorded' | null;
+  reasons: string[];
+  providerStatus: string | null;
   createdAt: string;
 }
 interface Panel {
@@ -47,7 +61,10 @@ interface Panel {
     routing: { mode?: string; reasons?: string[] } | null;
   };
   audit: { id: string; action: string; actorType: string; createdAt: string; outcome: string }[];
+  deliveries: Delivery[];
 }
+/** Provider name → `live`, `recorded-only`, ... (the server's start-up report). */
+type Providers = Record<string, string>;
 
 async function api<T>(path: string, body?: unknown): Promise<T> {
   const response = await fetch(`/console/api${path}`, {
@@ -94,7 +111,15 @@ function SignIn({ onSignedIn }: { onSignedIn(rep: Rep): void }) {
   );
 }
 
-function Console({ rep }: { rep: Rep }) {
+/** What a message's delivery status means to a rep, in a few words. */
+function deliveryLabel(status: string): string {
+  if (status === 'recorded') return 'recorded, not sent (no provider key)';
+  if (status === 'refused') return 'not sent: refused by compliance';
+  return status;
+}
+
+function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
+  const recordedOnly = Object.entries(providers).filter(([, mode]) => mode.startsWith('recorded'));
   const [inbox, setInbox] = useState<InboxItem[]>([]);
   const [mine, setMine] = useState(false);
   const [openId, setOpenId] = useState<string | null>(null);
@@ -132,150 +157,184 @@ function Console({ rep }: { rep: Rep }) {
   const lead = panel?.lead;
 
   return (
-    <div class="console">
-      <aside>
-        <header>
-          <b>{rep.name ?? rep.email}</b>
-          <label>
-            <input
-              type="checkbox"
-              checked={mine}
-              onChange={(e) => setMine((e.target as HTMLInputElement).checked)}
-            />{' '}
-            Assigned to me
-          </label>
-        </header>
-        <ul aria-label="Conversations">
-          {inbox.map((item) => (
-            <li key={item.id}>
-              <button
-                type="button"
-                class={item.id === openId ? 'active' : ''}
-                onClick={() => setOpenId(item.id)}
-              >
-                <span class={`mode ${item.mode}`}>
-                  {item.mode === 'human' ? 'Human' : item.mode === 'ai' ? 'AI' : 'Closed'}
-                </span>
-                <strong>{item.contactName ?? item.contactEmail ?? 'Website visitor'}</strong>
-                {item.assignedToMe ? <em> · mine</em> : null}
-                <small>{item.lastMessage ?? ''}</small>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </aside>
-      <main>
-        {panel && conversation && lead ? (
-          <>
-            <div class="toolbar">
-              <h2>
-                {[lead.firstName, lead.lastName].filter(Boolean).join(' ') || lead.email || 'Website visitor'}
-              </h2>
-              <span class={`mode ${conversation.mode}`} data-mode={conversation.mode}>
-                {human ? 'You are answering' : conversation.mode === 'ai' ? 'AI is answering' : 'Closed'}
-              </span>
-              {conversation.mode === 'ai' ? (
-                <button type="button" onClick={() => act('/takeover')}>
-                  Take over
+    <div class="shell">
+      {recordedOnly.length > 0 ? (
+        <p class="providers" role="note">
+          Recorded only, not sent: {recordedOnly.map(([name]) => name).join(', ')}. Their messages are kept
+          here for review; set the provider keys to send them.
+        </p>
+      ) : null}
+      <div class="console">
+        <aside>
+          <header>
+            <b>{rep.name ?? rep.email}</b>
+            <label>
+              <input
+                type="checkbox"
+                checked={mine}
+                onChange={(e) => setMine((e.target as HTMLInputElement).checked)}
+              />{' '}
+              Assigned to me
+            </label>
+          </header>
+          <ul aria-label="Conversations">
+            {inbox.map((item) => (
+              <li key={item.id}>
+                <button
+                  type="button"
+                  class={item.id === openId ? 'active' : ''}
+                  onClick={() => setOpenId(item.id)}
+                >
+                  <span class={`mode ${item.mode}`}>
+                    {item.mode === 'human' ? 'Human' : item.mode === 'ai' ? 'AI' : 'Closed'}
+                  </span>
+                  <strong>{item.contactName ?? item.contactEmail ?? 'Website visitor'}</strong>
+                  {item.assignedToMe ? <em> · mine</em> : null}
+                  <small>{item.lastMessage ?? ''}</small>
                 </button>
-              ) : null}
-              {human ? (
-                <button type="button" onClick={() => act('/handback')}>
-                  Hand back to AI
-                </button>
-              ) : null}
-            </div>
-            {error ? <p role="alert">{error}</p> : null}
-            <div class="thread" role="log" aria-live="polite">
-              {panel.messages.map((m) => (
-                <p key={m.id} class={`msg ${m.sender}`} data-status={m.status}>
-                  <span class="who">{m.sender}</span>
-                  {m.body}
-                </p>
-              ))}
-            </div>
-            {human && conversation.assignedRepId === rep.id ? (
-              <form
-                class="reply"
-                onSubmit={async (e) => {
-                  e.preventDefault();
-                  if (!draft.trim()) return;
-                  await act('/messages', { body: draft, clientId: crypto.randomUUID() });
-                  setDraft('');
-                }}
-              >
-                <textarea
-                  aria-label="Reply"
-                  value={draft}
-                  onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
-                />
-                <button type="submit">Send</button>
-              </form>
-            ) : null}
-          </>
-        ) : (
-          <p class="empty">Choose a conversation.</p>
-        )}
-      </main>
-      {lead ? (
-        <section class="lead" aria-label="Lead">
-          <h3>Lead score {lead.leadScore ?? '—'}</h3>
-          <table>
-            <tbody>
-              {lead.scoreBreakdown.map((entry) => (
-                <tr key={entry.signal}>
-                  <td>{entry.signal}</td>
-                  <td>
-                    {entry.points}/{entry.max}
-                  </td>
-                  <td>{entry.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <h3>BANT+ {lead.qualification.outcome ? `· ${lead.qualification.outcome}` : ''}</h3>
-          <pre>{JSON.stringify(lead.qualification.bant, null, 2)}</pre>
-          {lead.routing?.reasons?.length ? (
-            <>
-              <h3>Routing {lead.routing.mode ? `· mode ${lead.routing.mode}` : ''}</h3>
-              <ul>
-                {lead.routing.reasons.map((reason) => (
-                  <li key={reason}>{reason}</li>
-                ))}
-              </ul>
-            </>
-          ) : null}
-          <h3>Audit</h3>
-          <ol class="audit">
-            {panel?.audit.map((entry) => (
-              <li key={entry.id}>
-                {new Date(entry.createdAt).toLocaleString()} · {entry.actorType} · {entry.action}
-                {entry.outcome !== 'ok' ? ` (${entry.outcome})` : ''}
               </li>
             ))}
-          </ol>
-        </section>
-      ) : null}
+          </ul>
+        </aside>
+        <main>
+          {panel && conversation && lead ? (
+            <>
+              <div class="toolbar">
+                <h2>
+                  {[lead.firstName, lead.lastName].filter(Boolean).join(' ') ||
+                    lead.email ||
+                    'Website visitor'}
+                </h2>
+                <span class={`mode ${conversation.mode}`} data-mode={conversation.mode}>
+                  {human ? 'You are answering' : conversation.mode === 'ai' ? 'AI is answering' : 'Closed'}
+                </span>
+                {conversation.mode === 'ai' ? (
+                  <button type="button" onClick={() => act('/takeover')}>
+                    Take over
+                  </button>
+                ) : null}
+                {human ? (
+                  <button type="button" onClick={() => act('/handback')}>
+                    Hand back to AI
+                  </button>
+                ) : null}
+              </div>
+              {error ? <p role="alert">{error}</p> : null}
+              <div class="thread" role="log" aria-live="polite">
+                {panel.messages.map((m) => (
+                  <p key={m.id} class={`msg ${m.sender}`} data-status={m.status}>
+                    <span class="who">
+                      {m.sender} · {m.channel}
+                      {m.sender !== 'prospect' && m.status !== 'sent' ? ` · ${deliveryLabel(m.status)}` : ''}
+                    </span>
+                    {m.body}
+                  </p>
+                ))}
+              </div>
+              {human && conversation.assignedRepId === rep.id ? (
+                <form
+                  class="reply"
+                  onSubmit={async (e) => {
+                    e.preventDefault();
+                    if (!draft.trim()) return;
+                    await act('/messages', { body: draft, clientId: crypto.randomUUID() });
+                    setDraft('');
+                  }}
+                >
+                  <textarea
+                    aria-label="Reply"
+                    value={draft}
+                    onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+                  />
+                  <button type="submit">Send</button>
+                </form>
+              ) : null}
+            </>
+          ) : (
+            <p class="empty">Choose a conversation.</p>
+          )}
+        </main>
+        {lead ? (
+          <section class="lead" aria-label="Lead">
+            <h3>Lead score {lead.leadScore ?? '—'}</h3>
+            <table>
+              <tbody>
+                {lead.scoreBreakdown.map((entry) => (
+                  <tr key={entry.signal}>
+                    <td>{entry.signal}</td>
+                    <td>
+                      {entry.points}/{entry.max}
+                    </td>
+                    <td>{entry.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <h3>BANT+ {lead.qualification.outcome ? `· ${lead.qualification.outcome}` : ''}</h3>
+            <pre>{JSON.stringify(lead.qualification.bant, null, 2)}</pre>
+            {lead.routing?.reasons?.length ? (
+              <>
+                <h3>Routing {lead.routing.mode ? `· mode ${lead.routing.mode}` : ''}</h3>
+                <ul>
+                  {lead.routing.reasons.map((reason) => (
+                    <li key={reason}>{reason}</li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
+            <h3>Outbox</h3>
+            <ol class="outbox" aria-label="Outbox">
+              {panel?.deliveries.map((d) => (
+                <li key={d.id} data-status={d.status}>
+                  <b>
+                    {d.channel} · {d.purpose.replace(/_/g, ' ')}
+                  </b>{' '}
+                  to {d.to ?? '—'} · {deliveryLabel(d.status)}
+                  {d.providerStatus ? ` · ${d.providerStatus}` : ''}
+                  {d.reasons.length > 0 ? ` (${d.reasons.join(', ')})` : ''}
+                  {d.subject ? <div class="subject">{d.subject}</div> : null}
+                  <div class="body">{d.body}</div>
+                </li>
+              ))}
+            </ol>
+            <h3>Audit</h3>
+            <ol class="audit">
+              {panel?.audit.map((entry) => (
+                <li key={entry.id}>
+                  {new Date(entry.createdAt).toLocaleString()} · {entry.actorType} · {entry.action}
+                  {entry.outcome !== 'ok' ? ` (${entry.outcome})` : ''}
+                </li>
+              ))}
+            </ol>
+          </section>
+        ) : null}
+      </div>
     </div>
   );
 }
 
 function App() {
   const [rep, setRep] = useState<Rep | null | undefined>(undefined);
-  useEffect(() => {
-    api<{ rep: Rep }>('/me').then(
-      (r) => setRep(r.rep),
+  const [providers, setProviders] = useState<Providers>({});
+  const load = () =>
+    api<{ rep: Rep; providers?: Providers }>('/me').then(
+      (r) => {
+        setProviders(r.providers ?? {});
+        setRep(r.rep);
+      },
       () => setRep(null),
     );
+  useEffect(() => {
+    load();
   }, []);
   if (rep === undefined) return null;
-  return rep ? <Console rep={rep} /> : <SignIn onSignedIn={setRep} />;
+  return rep ? <Console rep={rep} providers={providers} /> : <SignIn onSignedIn={() => load()} />;
 }
 
 const style = document.createElement('style');
 style.textContent = `body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#0f172a}
 .signin{max-width:320px;margin:12vh auto;display:flex;flex-direction:column;gap:10px}.signin label{display:flex;flex-direction:column}
-.console{display:grid;grid-template-columns:280px 1fr 340px;height:100vh}
+.shell{display:flex;flex-direction:column;height:100vh}.console{display:grid;grid-template-columns:280px 1fr 340px;flex:1;min-height:0}
 aside{border-right:1px solid #e2e8f0;overflow:auto}aside header{padding:10px;display:flex;flex-direction:column;gap:4px;border-bottom:1px solid #e2e8f0}
 aside ul{list-style:none;margin:0;padding:0}aside li button{width:100%;text-align:left;border:0;border-bottom:1px solid #f1f5f9;background:#fff;padding:8px 10px;cursor:pointer;display:block}
 aside li button.active{background:#eff6ff}aside small{display:block;color:#64748b;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -286,6 +345,8 @@ main{display:flex;flex-direction:column;overflow:hidden}.toolbar{display:flex;ga
 .msg.prospect{align-self:flex-start}.msg.agent,.msg.rep{align-self:flex-end;background:#eff6ff}.msg .who{display:block;font-size:10px;color:#64748b}
 .reply{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e8f0}.reply textarea{flex:1}
 .lead{border-left:1px solid #e2e8f0;overflow:auto;padding:10px}.lead table{border-collapse:collapse;font-size:12px}.lead td{border-bottom:1px solid #f1f5f9;padding:2px 4px;vertical-align:top}
+.providers{margin:0;padding:6px 10px;background:#fef3c7;font-size:12px}
+.outbox{font-size:11px;padding-left:16px}.outbox li{margin-bottom:6px}.outbox .subject{font-weight:600}.outbox .body{white-space:pre-wrap;overflow-wrap:anywhere;color:#334155;max-height:6em;overflow:hidden}
 .lead pre{font-size:11px;background:#f8fafc;padding:6px;white-space:pre-wrap}.audit{font-size:11px;padding-left:16px}.empty{padding:20px;color:#64748b}
 @media (max-width:900px){.console{grid-template-columns:1fr}.lead{border:0}}`;
 document.head.appendChild(style);

@@ -43,6 +43,8 @@ export interface AppOptions {
    * signature covers the exact bytes, so they are mounted before the JSON parser.
    */
   webhooks?: Router[];
+  /** Which providers are live and which only record (config.ts `providerModes`), for the console. */
+  providers?: Record<string, string>;
 }
 
 /** The HTTP surface: parse and validate, call core/, map the result back. */
@@ -56,6 +58,7 @@ export function createApp({
   widget,
   payments,
   webhooks = [],
+  providers,
 }: AppOptions): Express {
   const conversationDeps = conversations ?? createConversations(db, { logger });
   const app = express();
@@ -84,7 +87,7 @@ export function createApp({
   if (widget) {
     app.use(widgetRoutes(db, widget));
     app.use(demoSiteRoutes(db));
-    app.use(consoleRoutes(db, conversationDeps, widget));
+    app.use(consoleRoutes(db, conversationDeps, widget, providers));
   }
   app.use(adminRoutes(db, adminToken));
   app.use(unsubscribeRoutes(db, unsubscribeSecret));

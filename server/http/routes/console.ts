@@ -27,6 +27,8 @@ export function consoleRoutes(
   db: Db,
   conversations: ConversationServiceDeps,
   bundles: ClientBundles,
+  /** Which providers are live and which only record (config.ts `providerModes`), shown as a banner. */
+  providers: Record<string, string> = {},
 ): Router {
   const router = Router();
   const actorOf = (repId: string) => ({ type: 'rep' as const, id: repId });
@@ -68,7 +70,7 @@ export function consoleRoutes(
   router.use('/console/api', requireRep(db));
 
   router.get('/console/api/me', (_req, res) => {
-    res.json({ rep: currentRep(res) });
+    res.json({ rep: currentRep(res), providers });
   });
 
   router.get('/console/api/conversations', async (req, res) => {
