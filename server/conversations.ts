@@ -2,6 +2,7 @@ import { loadAllLoadouts } from '../agents/runtime/loadouts.ts';
 import { createQualifierRuntime } from '../agents/runtime/qualifier-runtime.ts';
 import { createWebChannel } from '../channels/web/web-channel.ts';
 import {
+  type ConversationLimits,
   type ConversationServiceDeps,
   createConversationServiceDeps,
 } from '../core/conversations/conversation-service.ts';
@@ -15,7 +16,8 @@ import type { Logger } from './logger.ts';
  * ANTHROPIC_API_KEY, else the offline model; an invalid loadout stops start-up), and every
  * outbound message through the compliance gate to the channel senders — recording ones for the
  * providers that have no key. Without `env` the offline model answers; without `unsubscribe`
- * marketing email carries no one-click link (tests).
+ * marketing email carries no one-click link (tests). `limits` overrides the loadout's (benchmarks
+ * that send faster than a prospect types).
  */
 export function createConversations(
   db: Db,
@@ -23,6 +25,7 @@ export function createConversations(
     logger: Logger;
     env?: { ANTHROPIC_API_KEY?: string; ANTHROPIC_BASE_URL?: string };
     unsubscribe?: { publicUrl: string; secret: string };
+    limits?: Partial<ConversationLimits>;
   },
 ): ConversationServiceDeps {
   // Every loadout and chain is checked, not only the qualifier's: any invalid one stops start-up.
@@ -39,7 +42,7 @@ export function createConversations(
   return createConversationServiceDeps({
     db,
     qualifier: runtime.model,
-    limits: runtime.limits,
+    limits: { ...runtime.limits, ...options.limits },
     tools: runtime.tools,
     deliver: (draft) => sendOutbound({ db, senders, unsubscribe: options.unsubscribe }, draft),
     log,
