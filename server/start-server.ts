@@ -4,12 +4,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createStripePayments } from '../channels/payments/stripe-payments.ts';
+import type {
+  ConversationLimits,
+  ConversationServiceDeps,
+} from '../core/conversations/conversation-service.ts';
+import { answerWaitingMessages } from '../core/conversations/waiting-messages.ts';
 import {
   createDemoOrganization,
   type DemoCredentials,
   findDemoOrganization,
 } from '../core/demo-organization.ts';
-import type { ConversationLimits } from '../core/conversations/conversation-service.ts';
 import { ambientDatabase } from '../inngest/ambient-database.ts';
 import { buildClientBundles } from './client-bundles.ts';
 import { type Config, providerModes } from './config.ts';
@@ -99,12 +103,14 @@ export async function startServer(
     const port = (server.address() as AddressInfo).port;
     await writeServerInfo(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, adminToken });
     workflows.start();
+    const sweep = startWaitingSweep(conversations, logger);
 
     const openDb = db;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         // Live connections (widgets, consoles) end now; they reconnect to another node or later.
+        clearInterval(sweep);
         io.disconnectSockets(true);
         io.engine.close();
         await stopAccepting(server, config.SHUTDOWN_TIMEOUT_MS);
@@ -122,6 +128,29 @@ export async function startServer(
     await releaseDataDir();
     throw error;
   }
+}
+
+/**
+ * Answers prospect messages a crash left stored but unanswered: once now, then every half
+ * minute (core/conversations/waiting-messages.ts).
+ */
+function startWaitingSweep(conversations: ConversationServiceDeps, logger: Logger): NodeJS.Timeout {
+  let running = false;
+  const sweep = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await answerWaitingMessages(conversations);
+    } catch (error) {
+      logger.error({ err: error }, 'the sweep for waiting messages failed');
+    } finally {
+      running = false;
+    }
+  };
+  void sweep();
+  const timer = setInterval(sweep, 30_000);
+  timer.unref();
+  return timer;
 }
 
 function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {

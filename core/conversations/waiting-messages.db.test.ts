@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOfflineQualifier } from '../../agents/offline-model/offline-qualifier.ts';
+import type { Database } from '../../server/db/database.ts';
+import { createConversationHarness, newVisitorId } from '../../tests/support/conversation-harness.ts';
+import { createTestDatabase } from '../../tests/support/test-database.ts';
+import { listMessages } from '../conversations.ts';
+import { createDemoOrganization } from '../demo-organization.ts';
+import { answerWaitingMessages } from './waiting-messages.ts';
+
+let db: Database;
+let orgId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  orgId = (await createDemoOrganization(db, 'demo-password-1')).orgId;
+});
+afterAll(() => db.close());
+
+/**
+ * A conversation whose last prospect message was stored but never answered, as when the process
+ * died between the acknowledgement and the answer.
+ */
+async function strandedConversation(
+  harness: ReturnType<typeof createConversationHarness>,
+  ageSeconds: number,
+) {
+  const first = await harness.chat(orgId, newVisitorId(), 'Hi, I run sales ops at a 200-person company.');
+  const conversationId = first.conversation.id;
+  await db.query(
+    `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body, status, created_at)
+     values ($1, $2, $3, 'inbound', 'web', 'prospect', 'Are you still there?', 'received',
+             now() - make_interval(secs => $4))`,
+    [orgId, conversationId, first.contactId, ageSeconds],
+  );
+  return conversationId;
+}
+
+const lastMessage = async (conversationId: string) => (await listMessages(db, orgId, conversationId)).at(-1)!;
+
+describe('messages left waiting by a crash', () => {
+  it('are answered by the sweep, once', async () => {
+    const harness = createConversationHarness({ db, model: createOfflineQualifier() });
+    const conversationId = await strandedConversation(harness, 60);
+    expect((await lastMessage(conversationId)).direction).toBe('inbound');
+
+    const swept = await answerWaitingMessages(harness.deps);
+    expect(swept.conversations).toBeGreaterThanOrEqual(1);
+    const reply = await lastMessage(conversationId);
+    expect(reply).toMatchObject({ direction: 'outbound', sender: 'agent' });
+
+    // Nothing is waiting any more: a second sweep answers nothing twice.
+    await answerWaitingMessages(harness.deps);
+    expect((await lastMessage(conversationId)).id).toBe(reply.id);
+    const pending = await db.query(
+      `select 1 from messages where conversation_id = $1 and direction = 'inbound' and status = 'received'`,
+      [conversationId],
+    );
+    expect(pending).toHaveLength(0);
+  });
+
+  it('leaves young messages and conversations another node is answering alone', async () => {
+    const harness = createConversationHarness({ db, model: createOfflineQualifier() });
+    const young = await strandedConversation(harness, 1);
+    const leased = await strandedConversation(harness, 60);
+    await db.query(
+      `insert into conversation_turn_leases (conversation_id, org_id, holder, expires_at)
+       values ($1, $2, 'another-node', now() + interval '2 minutes')
+       on conflict (conversation_id) do update set holder = excluded.holder, expires_at = excluded.expires_at`,
+      [leased, orgId],
+    );
+    await answerWaitingMessages(harness.deps);
+    expect((await lastMessage(young)).direction).toBe('inbound');
+    expect((await lastMessage(leased)).direction).toBe('inbound');
+  });
+});
