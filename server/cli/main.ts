@@ -12,9 +12,14 @@ const usage = `Usage:
   quotahit org create --name NAME
   quotahit rep create --org ORG_ID --email EMAIL --password PASSWORD
                       [--name NAME] [--territory US-West] [--expertise saas,fintech] [--capacity 20] [--win-rate 0.3]
+  quotahit mcp
 
-Works whether or not the server is running: with the embedded database in use by a server, the
-command goes through that server; otherwise it opens the database itself.`;
+org and rep work whether or not the server is running: with the embedded database in use by a
+server, the command goes through that server; otherwise it opens the database itself.
+
+mcp serves the Model Context Protocol on stdio for an MCP client (Claude Desktop, Claude Code, ...).
+It works through a running server's API: QUOTAHIT_API_KEY (required) names the organization,
+QUOTAHIT_URL (default http://localhost:3000) the server.`;
 
 class UsageError extends Error {}
 
@@ -116,6 +121,15 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+  if (argv[0] === 'mcp') {
+    if (argv.length > 1) {
+      process.stderr.write(`mcp takes no arguments (got ${argv.slice(1).join(' ')})\n\n${usage}\n`);
+      return 2;
+    }
+    // Loaded on demand: the other commands need none of the MCP SDK.
+    const { runMcpServer } = await import('../../mcp/main.ts');
+    return runMcpServer();
   }
   try {
     const command = parseCommand(argv);
