@@ -38,6 +38,8 @@ export interface OutboundDraft {
   idempotencyKey: string;
   /** Email headers added by `sendOutbound` (List-Unsubscribe, RFC 8058); senders pass them on. */
   headers?: Record<string, string>;
+  /** The conversation's reply token: an email sender makes it the Reply-To, so the answer threads back. */
+  replyToken?: string;
 }
 
 export interface DeliveryResult {

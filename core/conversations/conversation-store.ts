@@ -95,6 +95,16 @@ export async function deliverStored(
     subject?: string;
     opensWithDisclosure?: boolean;
   };
+  // An email names its conversation's reply address, so the prospect's answer threads back to it.
+  const replyToken =
+    message.channel === 'email'
+      ? (
+          await deps.db.query<{ reply_token: string }>(
+            'select reply_token from conversations where org_id = $1 and id = $2',
+            [message.org_id, message.conversation_id],
+          )
+        )[0]?.reply_token
+      : undefined;
   let result: DeliveryResult;
   try {
     result = await deps.deliver({
@@ -108,6 +118,7 @@ export async function deliverStored(
       ...(metadata.subject ? { subject: metadata.subject } : {}),
       body: message.body,
       idempotencyKey: metadata.idempotencyKey,
+      ...(replyToken ? { replyToken } : {}),
     });
   } catch (error) {
     deps.log.error({ err: error, messageId: message.id }, 'delivery failed');
