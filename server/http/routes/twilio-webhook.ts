@@ -1,0 +1,185 @@
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { InboundRequest } from '../../../channels/channel-adapter.ts';
+import type { SmsChannel } from '../../../channels/sms/sms-channel.ts';
+import {
+  type ConversationServiceDeps,
+  receiveInbound,
+} from '../../../core/conversations/conversation-service.ts';
+import { findTextingOrganization } from '../../../core/conversations/texting-organization.ts';
+import type { Db } from '../../../core/db.ts';
+import { findDeliveryOrganization, recordDeliveryStatus } from '../../../core/delivery-status.ts';
+import { sendProblem } from '../problem.ts';
+
+/**
+ * Twilio's webhooks, mounted before the JSON parser (they are form-encoded and signed):
+ *
+ * - `POST /webhooks/twilio/sms`: a text from a prospect, by SMS or WhatsApp (`From: whatsapp:…`).
+ *   Stored through the channel adapter and the conversation service, then answered with an empty
+ *   TwiML `<Response/>`: the agent's reply goes out through the REST API and the compliance gate
+ *   — never in TwiML, which would skip the gate. A redelivery (same MessageSid) is stored once.
+ * - `POST /webhooks/twilio/status`: a status callback for a text we sent; applied to the ledger
+ *   once per sid and status, never backwards.
+ *
+ * `X-Twilio-Signature` covers the full URL Twilio called (rebuilt from PUBLIC_URL, since a proxy
+ * sits between) and every form field, and is checked before anything in the body is used:
+ * missing → 400, wrong → 403, both problem+json, and nothing changes.
+ */
+export interface TwilioWebhookOptions {
+  db: Db;
+  conversations: ConversationServiceDeps;
+  /** The SMS adapter (TWILIO_FROM); without it SMS texts answer 503. */
+  sms?: SmsChannel;
+  /** The WhatsApp adapter (TWILIO_WHATSAPP_FROM); without it WhatsApp texts answer 503. */
+  whatsapp?: SmsChannel;
+  /** PUBLIC_URL: the origin Twilio calls, which its signature covers. */
+  publicUrl: string;
+}
+
+const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const orgIdSchema = z.uuid();
+
+export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
+  const { db, conversations } = options;
+  const publicUrl = options.publicUrl.replace(/\/$/, '');
+  const router = Router();
+  const formBody = express.raw({ type: () => true, limit: '64kb' });
+
+  // Both adapters check signatures with the account's one auth token.
+  const twilioAccount = options.sms ?? options.whatsapp;
+
+  /** The request as the adapters read it, once its signature verifies; else the refusal is sent. */
+  async function verified(req: Request, res: Response, account: SmsChannel): Promise<InboundRequest | null> {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const fields: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(rawBody)) {
+      const seen = fields[key];
+      fields[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+    }
+    const request: InboundRequest = {
+      // Twilio's signature does not depend on the organization, which is found afterwards.
+      orgId: '',
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]),
+      ),
+      body: fields,
+      rawBody,
+      url: `${publicUrl}${req.originalUrl}`,
+    };
+    if (!req.get('x-twilio-signature')) {
+      sendProblem(res, 400, 'Bad Request', 'the X-Twilio-Signature header is missing');
+      return null;
+    }
+    if (!(await account.verify(request))) {
+      req.log.warn({ path: req.path }, 'twilio webhook refused: signature does not verify');
+      sendProblem(
+        res,
+        403,
+        'Forbidden',
+        'X-Twilio-Signature does not verify for this URL and body (check TWILIO_AUTH_TOKEN and PUBLIC_URL)',
+      );
+      return null;
+    }
+    return request;
+  }
+
+  const notConfigured = (res: Response) =>
+    sendProblem(
+      res,
+      503,
+      'Service Unavailable',
+      'Twilio webhooks are not accepted: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_WHATSAPP_FROM) are not set',
+    );
+
+  router.post('/webhooks/twilio/sms', formBody, async (req, res) => {
+    if (!twilioAccount) {
+      notConfigured(res);
+      return;
+    }
+    const request = await verified(req, res, twilioAccount);
+    if (!request) return;
+    const fields = request.body as Record<string, string | string[]>;
+    const from = String(fields.From ?? '');
+    const whatsapp = from.toLowerCase().startsWith('whatsapp:');
+    const adapter = whatsapp ? options.whatsapp : options.sms;
+    if (!adapter) {
+      sendProblem(
+        res,
+        503,
+        'Service Unavailable',
+        whatsapp
+          ? 'WhatsApp messages are not accepted: TWILIO_WHATSAPP_FROM is not set'
+          : 'SMS messages are not accepted: TWILIO_FROM is not set',
+      );
+      return;
+    }
+    const organization = await findTextingOrganization(db, {
+      orgParameter: typeof req.query.org === 'string' ? req.query.org : null,
+      from,
+    });
+    if (!organization.orgId) {
+      // Acknowledged, so Twilio does not retry a text no organization here can answer.
+      req.log.warn(
+        { messageSid: String(fields.MessageSid ?? ''), to: String(fields.To ?? '') },
+        'inbound text for no organization: give each organization its own webhook URL (?org=ORG_ID)',
+      );
+      res.type('text/xml').send(emptyTwiml);
+      return;
+    }
+    const messages = adapter.parseInbound({ ...request, orgId: organization.orgId });
+    for (const message of messages) {
+      // Stored now, answered in the background: Twilio waits at most 15 seconds for this answer.
+      const stored = await receiveInbound(conversations, message, { awaitReply: false });
+      req.log.info(
+        {
+          orgId: organization.orgId,
+          conversationId: stored.conversation.id,
+          messageSid: message.providerMessageId,
+          channel: message.channel,
+          duplicate: stored.duplicate,
+          orgBy: organization.by,
+        },
+        'inbound text stored',
+      );
+    }
+    res.type('text/xml').send(emptyTwiml);
+  });
+
+  router.post('/webhooks/twilio/status', formBody, async (req, res) => {
+    if (!twilioAccount) {
+      notConfigured(res);
+      return;
+    }
+    const request = await verified(req, res, twilioAccount);
+    if (!request) return;
+    const report = twilioAccount.parseStatusCallback(request);
+    if (!report) {
+      res.json({ received: true, ignored: String((request.body as Record<string, unknown>).MessageStatus) });
+      return;
+    }
+    // Our status callback URL names the organization (and is signed); the ledger knows it too.
+    const named = orgIdSchema.safeParse(req.query.org);
+    const orgId = named.success ? named.data : await findDeliveryOrganization(db, report.providerMessageId);
+    if (!orgId) {
+      req.log.info({ messageSid: report.providerMessageId }, 'status callback for a message we did not send');
+      res.json({ received: true, outcome: 'unknown' });
+      return;
+    }
+    const result = await recordDeliveryStatus(db, {
+      orgId,
+      channel: report.channel,
+      providerMessageId: report.providerMessageId,
+      status: report.status,
+      eventId: `${report.providerMessageId}:${report.twilioStatus}`,
+      provider: 'twilio',
+      ...(report.errorCode ? { error: `Twilio error ${report.errorCode}` } : {}),
+      recipientOptedOut: report.recipientOptedOut,
+    });
+    if (result.outcome === 'unknown') {
+      req.log.info({ messageSid: report.providerMessageId, orgId }, 'status callback for an unknown message');
+    }
+    res.json({ received: true, outcome: result.outcome });
+  });
+
+  return router;
+}
