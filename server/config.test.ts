@@ -36,9 +36,39 @@ describe('loadConfig', () => {
   });
 
   it('says which providers are live and which only record', () => {
-    const modes = providerModes(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_123', RESEND_API_KEY: 're_123' }));
+    const modes = providerModes(
+      loadConfig({
+        STRIPE_SECRET_KEY: 'sk_test_123',
+        RESEND_API_KEY: 're_123',
+        EMAIL_FROM: 'Acme <sales@acme.example>',
+        TWILIO_ACCOUNT_SID: 'AC123',
+        TWILIO_AUTH_TOKEN: 'secret-token',
+        TWILIO_FROM: '+15005550006',
+        PUBLIC_URL: 'https://sales.acme.example',
+      }),
+    );
     expect(modes['payments (Stripe)']).toBe('live');
-    expect(modes['email (Resend)']).toMatch(/^recorded-only/);
-    expect(providerModes(loadConfig({}))['payments (Stripe)']).toBe('recorded-only');
+    expect(modes['email (Resend)']).toMatch(/^live \(no RESEND_WEBHOOK_SECRET/);
+    expect(modes['SMS (Twilio)']).toBe('live');
+    expect(modes['WhatsApp (Twilio)']).toBe('recorded-only');
+    const none = providerModes(loadConfig({}));
+    expect(none['payments (Stripe)']).toBe('recorded-only');
+    expect(none['email (Resend)']).toBe('recorded-only');
+    expect(none['SMS (Twilio)']).toBe('recorded-only');
+  });
+
+  it('stops on a provider key that cannot work alone, naming what is missing', () => {
+    expect(() => loadConfig({ RESEND_API_KEY: 're_123' })).toThrow(
+      /EMAIL_FROM: is required with RESEND_API_KEY/,
+    );
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'AC123' })).toThrow(/set both, or neither/);
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'secret-token' })).toThrow(
+      /TWILIO_FROM: is required/,
+    );
+    try {
+      loadConfig({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'secret-token' });
+    } catch (error) {
+      expect(String(error)).not.toContain('secret-token');
+    }
   });
 });

@@ -81,6 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  const missing = missingProviderSettings(config);
+  if (missing.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${missing.map((line) => `  ${line}`).join('\n')}`);
+  }
   return {
     ...config,
     dataDir: path.resolve(config.DATA_DIR),
@@ -88,19 +92,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * A provider key that cannot work alone is a mistake to stop on, not a silent fallback to
+ * recording: the operator meant to send.
+ */
+function missingProviderSettings(config: z.infer<typeof configSchema>): string[] {
+  const problems: string[] = [];
+  if (config.RESEND_API_KEY && !config.EMAIL_FROM) {
+    problems.push(
+      'EMAIL_FROM: is required with RESEND_API_KEY (the sender, e.g. "Acme Sales <sales@acme.com>")',
+    );
+  }
+  if (Boolean(config.TWILIO_ACCOUNT_SID) !== Boolean(config.TWILIO_AUTH_TOKEN)) {
+    problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both, or neither');
+  }
+  if (config.TWILIO_ACCOUNT_SID && !config.TWILIO_FROM && !config.TWILIO_WHATSAPP_FROM) {
+    problems.push(
+      'TWILIO_FROM: is required with TWILIO_ACCOUNT_SID (or TWILIO_WHATSAPP_FROM for WhatsApp only)',
+    );
+  }
+  return problems;
+}
+
 /** Which providers talk to the real service and which only record what they would send. */
 export function providerModes(config: Config): Record<string, string> {
   const live = (on: boolean) => (on ? 'live' : 'recorded-only');
+  const twilio = Boolean(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN);
+  // Twilio signs the public URL it calls: behind the default localhost address nothing verifies.
+  const texting = (on: boolean) =>
+    on && !config.PUBLIC_URL ? 'live (no PUBLIC_URL: Twilio webhooks will not verify)' : live(on);
   return {
     'LLM (Anthropic)': config.ANTHROPIC_API_KEY ? 'live' : 'offline model',
-    // Live email and SMS senders are not built yet: with or without keys, outbound is recorded.
     'email (Resend)': config.RESEND_API_KEY
-      ? 'recorded-only (live sending not available yet)'
+      ? config.RESEND_WEBHOOK_SECRET
+        ? 'live'
+        : 'live (no RESEND_WEBHOOK_SECRET: replies and delivery events are not received)'
       : 'recorded-only',
-    'SMS/WhatsApp/voice (Twilio)':
-      config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
-        ? 'recorded-only (live sending not available yet)'
-        : 'recorded-only',
+    'SMS (Twilio)': texting(twilio && Boolean(config.TWILIO_FROM)),
+    'WhatsApp (Twilio)': texting(twilio && Boolean(config.TWILIO_WHATSAPP_FROM)),
+    // Calls are not built yet: recorded whatever the keys.
+    'voice (Twilio)': 'recorded-only',
     'payments (Stripe)': live(Boolean(config.STRIPE_SECRET_KEY)),
     'enrichment (Perplexity)': config.PERPLEXITY_API_KEY ? 'live' : 'offline only',
   };

@@ -10,12 +10,13 @@ import type { Db } from '../core/db.ts';
 import { recordingSender, sendOutbound } from '../core/outbound.ts';
 import type { Channel, ChannelSender } from '../core/outbound-message.ts';
 import type { Logger } from './logger.ts';
+import type { ProviderChannels } from './provider-channels.ts';
 
 /**
  * The conversation service as this server runs it: the qualifier from its loadout (Claude with
  * ANTHROPIC_API_KEY, else the offline model; an invalid loadout stops start-up), and every
- * outbound message through the compliance gate to the channel senders — recording ones for the
- * providers that have no key. Without `env` the offline model answers; without `unsubscribe`
+ * outbound message through the compliance gate to the channel senders — the live channels given,
+ * recording ones for the providers that have no key. Without `env` the offline model answers; without `unsubscribe`
  * marketing email carries no one-click link (tests). `limits` overrides the loadout's (benchmarks
  * that send faster than a prospect types).
  */
@@ -26,6 +27,8 @@ export function createConversations(
     env?: { ANTHROPIC_API_KEY?: string; ANTHROPIC_BASE_URL?: string };
     unsubscribe?: { publicUrl: string; secret: string };
     limits?: Partial<ConversationLimits>;
+    /** The live channels (server/provider-channels.ts); every other channel only records. */
+    channels?: ProviderChannels;
   },
 ): ConversationServiceDeps {
   // Every loadout and chain is checked, not only the qualifier's: any invalid one stops start-up.
@@ -33,9 +36,9 @@ export function createConversations(
   const runtime = createQualifierRuntime({ env: options.env });
   const senders: Record<Channel, ChannelSender> = {
     web: createWebChannel().sender,
-    email: recordingSender('email'),
-    sms: recordingSender('sms'),
-    whatsapp: recordingSender('whatsapp'),
+    email: options.channels?.email?.sender ?? recordingSender('email'),
+    sms: options.channels?.sms?.sender ?? recordingSender('sms'),
+    whatsapp: options.channels?.whatsapp?.sender ?? recordingSender('whatsapp'),
     voice: recordingSender('voice'),
   };
   const log = options.logger.child({ component: 'conversations' });

@@ -30,7 +30,10 @@ import {
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createApp } from './http/app.ts';
+import { resendWebhookRoutes } from './http/routes/resend-webhook.ts';
+import { twilioWebhookRoutes } from './http/routes/twilio-webhook.ts';
 import type { Logger } from './logger.ts';
+import { createProviderChannels } from './provider-channels.ts';
 import { attachConsoleGateway } from './socket/console-gateway.ts';
 import { attachWidgetGateway } from './socket/widget-gateway.ts';
 import { createWorkflows } from './workflows.ts';
@@ -71,7 +74,9 @@ export async function startServer(
     const demo = await ensureDemoOrganization(db, config.dataDir);
     const adminToken = newAdminToken();
     const unsubscribeSecret = await installationSecret(config.dataDir, config.APP_SECRET);
+    const channels = createProviderChannels(config);
     const conversations = createConversations(db, {
+      channels,
       logger,
       env: config,
       unsubscribe: { publicUrl: config.publicUrl, secret: unsubscribeSecret },
@@ -95,6 +100,16 @@ export async function startServer(
       unsubscribeSecret,
       payments,
       providers: providerModes(config),
+      webhooks: [
+        resendWebhookRoutes({ db, conversations, email: channels.email }),
+        twilioWebhookRoutes({
+          db,
+          conversations,
+          sms: channels.sms,
+          whatsapp: channels.whatsapp,
+          publicUrl: config.publicUrl,
+        }),
+      ],
     });
     const server = await listen(app, config.PORT, config.HOST);
     const io = new SocketServer(server, { serveClient: false });
