@@ -5,6 +5,12 @@ import {
 } from '../core/conversations/conversation-service.ts';
 import type { Db } from '../core/db.ts';
 import { enrichLead, enrichmentProviders } from '../core/enrichment/enrich-lead.ts';
+import { executeDueFollowUps } from '../core/follow-ups/execute-due-follow-ups.ts';
+import {
+  cancelSequences,
+  cancelSequencesAfterReply,
+  scheduleSequence,
+} from '../core/follow-ups/follow-up-sequences.ts';
 import { getOrganization } from '../core/organizations.ts';
 import type { PaymentProvider } from '../core/payments/payment-links.ts';
 import {
@@ -14,6 +20,7 @@ import {
   routeLead,
 } from '../core/routing/route-lead.ts';
 import { scoreLead } from '../core/scoring/score-lead.ts';
+import { followUpWorkflows } from '../inngest/functions/follow-ups.ts';
 import { leadPipeline } from '../inngest/functions/lead-pipeline.ts';
 import { createWorkflowEngine, type WorkflowEngine } from '../inngest/workflow-engine.ts';
 import type { Config } from './config.ts';
@@ -52,10 +59,20 @@ export function createWorkflows(
       followThroughRoute(routing, orgId, contactId, mode, repId),
     assignQueuedLeads: () => assignAllQueuedLeads({ db }),
   });
+  const followUps = followUpWorkflows({
+    schedule: async (orgId, contactId, sequence) => {
+      const result = await scheduleSequence(db, orgId, contactId, sequence);
+      return { scheduled: result.scheduled, sequenceId: result.sequence?.id, reason: result.reason };
+    },
+    cancel: (orgId, contactId, reason) => cancelSequences(db, orgId, contactId, reason),
+    cancelAfterReply: (orgId, contactId, messageId) =>
+      cancelSequencesAfterReply(db, orgId, contactId, messageId),
+    executeDue: () => executeDueFollowUps({ db, conversations }),
+  });
   const log = logger.child({ component: 'workflows' });
   return createWorkflowEngine({
     db,
-    functions,
+    functions: [...functions, ...followUps],
     settings: config,
     log,
     sdkLogger: log,

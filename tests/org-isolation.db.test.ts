@@ -202,6 +202,38 @@ const routes: RouteCase[] = [
     path: () => '/api/routing/queue/assign',
     otherOrg: 'filtered',
   },
+  {
+    name: "list a contact's follow-ups",
+    method: 'GET',
+    path: (r) => `/api/follow-ups?contactId=${r.contactId}`,
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'schedule follow-ups for a contact',
+    method: 'POST',
+    path: () => '/api/follow-ups/schedule',
+    body: (r) => ({ contactId: r.contactId, sequence: 'nurture' }),
+    otherOrg: 'refused',
+  },
+  {
+    name: "cancel a contact's follow-ups",
+    method: 'POST',
+    path: () => '/api/follow-ups/cancel',
+    body: (r) => ({ contactId: r.contactId }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'run due follow-ups (only its own)',
+    method: 'POST',
+    path: () => '/api/follow-ups/execute',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'read the follow-up sequences',
+    method: 'GET',
+    path: () => '/api/follow-ups/sequences',
+    otherOrg: 'filtered',
+  },
 ];
 
 let db: Database;

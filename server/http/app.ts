@@ -15,6 +15,7 @@ import { complianceRoutes } from './routes/compliance.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { demoSiteRoutes } from './routes/demo-site.ts';
+import { followUpRoutes } from './routes/follow-ups.ts';
 import { leadRoutes } from './routes/leads.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { scoringRoutes } from './routes/scoring.ts';
@@ -99,6 +100,7 @@ export function createApp({
   app.use(complianceRoutes(db));
   app.use(agentRoutes(conversationDeps));
   app.use(routingRoutes({ db, payments }));
+  app.use(followUpRoutes({ db, conversations: conversationDeps }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
