@@ -178,5 +178,30 @@ describe('another organization', () => {
     expect(allowed.headers.get('content-security-policy')).toContain(
       'frame-ancestors https://initech.example',
     );
+
+    // The live connection checks again, whatever page opens it.
+    const connect = (auth: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const socket = io(`http://127.0.0.1:${port}/widget`, {
+          auth: { visitorId: 'visitor-socket-check', ...auth },
+          transports: ['websocket'],
+          reconnection: false,
+        });
+        socket.on('connect', () => {
+          socket.close();
+          resolve('connected');
+        });
+        socket.on('connect_error', (error) => {
+          socket.close();
+          resolve(error.message);
+        });
+      });
+    expect(await connect({ key: org.widgetKey, origin: 'http://evil.example' })).toBe(
+      'this site may not embed the chat',
+    );
+    expect(await connect({ key: 'qhw_not-a-key', origin: 'https://initech.example' })).toBe(
+      'unknown widget key',
+    );
+    expect(await connect({ key: org.widgetKey, origin: 'https://initech.example' })).toBe('connected');
   });
 });
