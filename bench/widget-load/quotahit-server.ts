@@ -1,0 +1,105 @@
+/**
+ * The QuotaHit server for the widget load bench, run as a child process (`fork`) so its memory is
+ * measured alone. It is `server/main.ts` minus the banner: the same `startServer` composition
+ * (PGlite in DATA_DIR, workflows, offline model, widget gateway), with two bench-only settings,
+ * both stated in the bench's output:
+ *
+ * - the conversation rate limit raised (`BENCH_MESSAGES_PER_MINUTE`), because one message a
+ *   second per widget is three times the loadout's 20 a minute; the product default is untouched;
+ * - the demo organization's `allowedOrigins` set to the bench's site, so every connection passes
+ *   the gateway's real origin check rather than an empty allow-list.
+ *
+ * With BENCH_PGLITE_YIELD set it also runs one of the experiments described at the end of this
+ * file (off by default). It talks to the bench over the fork IPC channel: `ready` once listening; `memory` answers with
+ * `process.memoryUsage()` after a full GC (run with --expose-gc); `stop` closes it as SIGTERM does.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { systemActor } from '../../core/actor.ts';
+import { updateOrganizationSettings } from '../../core/organizations.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/logger.ts';
+import { startServer } from '../../server/start-server.ts';
+import { answerMemory, type BenchTargetMessage } from './target-ipc.ts';
+
+if (process.env.BENCH_PGLITE_YIELD === 'statement') yieldBeforeEachStatement();
+if (process.env.BENCH_PGLITE_YIELD === 'slice')
+  yieldEverySlice(Number(process.env.BENCH_PGLITE_SLICE_MS ?? 10));
+
+const origin = process.env.BENCH_ORIGIN ?? 'https://shop.bench.test';
+const messagesPerMinute = Number(process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000);
+const config = loadConfig();
+const logger = createLogger(config.LOG_LEVEL);
+const running = await startServer(config, logger, { conversationLimits: { messagesPerMinute } });
+if (!running.demo) throw new Error('the bench needs a fresh DATA_DIR (demo credentials are written there)');
+await updateOrganizationSettings(running.db, running.demo.orgId, { allowedOrigins: [origin] }, systemActor);
+
+process.on('message', (message: BenchTargetMessage) => {
+  if (message.type === 'memory') answerMemory();
+  if (message.type === 'stop') {
+    running.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  }
+});
+process.send!({
+  type: 'ready',
+  url: `http://127.0.0.1:${running.port}`,
+  key: running.demo.widgetKey,
+  orgId: running.demo.orgId,
+  origin,
+});
+
+/**
+ * Experiments, off unless BENCH_PGLITE_YIELD is set: PGlite runs each statement synchronously,
+ * and queued statements follow each other on the microtask queue, so while statements are queued
+ * the event loop reaches neither I/O (the widgets' next messages) nor timers (heartbeats). Each
+ * variant is what a change in server/db/pglite-database.ts would do; statements inside a
+ * transaction are left alone.
+ *
+ * - `statement`: every statement or transaction first waits for the event loop's next turn
+ *   (setImmediate), so queued work runs in rounds with I/O between them.
+ * - `slice`: statements run one at a time in arrival order, and after `BENCH_PGLITE_SLICE_MS`
+ *   (10) of database work the next one waits for the event loop's next turn.
+ */
+function yieldBeforeEachStatement(): void {
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const proto = PGlite.prototype as unknown as Record<
+    'query' | 'transaction',
+    (...args: unknown[]) => unknown
+  >;
+  for (const name of ['query', 'transaction'] as const) {
+    const original = proto[name];
+    proto[name] = async function (this: PGlite, ...args: unknown[]) {
+      await nextTurn();
+      return original.apply(this, args);
+    };
+  }
+}
+
+function yieldEverySlice(sliceMs: number): void {
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const proto = PGlite.prototype as unknown as Record<
+    'query' | 'transaction',
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  let tail: Promise<unknown> = Promise.resolve();
+  let sliceStart = performance.now();
+  for (const name of ['query', 'transaction'] as const) {
+    const original = proto[name];
+    proto[name] = function (this: PGlite, ...args: unknown[]) {
+      const run = tail.then(async () => {
+        if (performance.now() - sliceStart > sliceMs) {
+          await nextTurn();
+          sliceStart = performance.now();
+        }
+        return original.apply(this, args);
+      });
+      tail = run.catch(() => {});
+      return run;
+    };
+  }
+}
