@@ -7,7 +7,7 @@
  *   BENCH_WIDGETS=200 BENCH_SECONDS=10 npx tsx bench/widget-load.bench.ts
  *   BENCH_INTERVAL_MS=10000 npx tsx bench/widget-load.bench.ts            # one message per 10 s each
  *   BENCH_TARGETS=quotahit npx tsx bench/widget-load.bench.ts             # skip the echo
- *   BENCH_PGLITE_YIELD=statement npx tsx bench/widget-load.bench.ts       # experiment, see below
+ *   BENCH_PGLITE_YIELD=slice npx tsx bench/widget-load.bench.ts           # experiment, see below
  *   BENCH_CPU_PROF=/tmp/prof npx tsx bench/widget-load.bench.ts           # V8 CPU profile of the server
  *
  * Every process is separate, so each is measured alone and the clients do not take the server's
@@ -22,8 +22,8 @@
  * (the bench exits 1 if one is not). The server's event-loop delay over the window is reported:
  * it is how long socket reads, acks and heartbeats waited.
  *
- * BENCH_PGLITE_YIELD=statement|slice measures a possible change rather than the server as it is:
- * PGlite work then gives the event loop a turn (see quotahit-server.ts).
+ * BENCH_PGLITE_YIELD=slice measures a possible change rather than the server as it is: PGlite
+ * work then gives the event loop a turn after every 10 ms of it (see quotahit-server.ts).
  */
 import { type ChildProcess, execSync, fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -9,7 +9,7 @@
  * - the demo organization's `allowedOrigins` set to the bench's site, so every connection passes
  *   the gateway's real origin check rather than an empty allow-list.
  *
- * With BENCH_PGLITE_YIELD set it also runs one of the experiments described at the end of this
+ * With BENCH_PGLITE_YIELD=slice it also runs the experiment described at the end of this
  * file (off by default). It talks to the bench over the fork IPC channel: `ready` once listening; `memory` answers with
  * `process.memoryUsage()` after a full GC (run with --expose-gc); `stop` closes it as SIGTERM does.
  */
@@ -21,7 +21,6 @@ import { createLogger } from '../../server/logger.ts';
 import { startServer } from '../../server/start-server.ts';
 import { answerMemory, type BenchTargetMessage } from './target-ipc.ts';
 
-if (process.env.BENCH_PGLITE_YIELD === 'statement') yieldBeforeEachStatement();
 if (process.env.BENCH_PGLITE_YIELD === 'slice')
   yieldEverySlice(Number(process.env.BENCH_PGLITE_SLICE_MS ?? 10));
 
@@ -54,32 +53,11 @@ process.send!({
 });
 
 /**
- * Experiments, off unless BENCH_PGLITE_YIELD is set: PGlite runs each statement synchronously,
- * and queued statements follow each other on the microtask queue, so while statements are queued
- * the event loop reaches neither I/O (the widgets' next messages) nor timers (heartbeats). Each
- * variant is what a change in server/db/pglite-database.ts would do; statements inside a
- * transaction are left alone.
- *
- * - `statement`: every statement or transaction first waits for the event loop's next turn
- *   (setImmediate), so queued work runs in rounds with I/O between them.
- * - `slice`: statements run one at a time in arrival order, and after `BENCH_PGLITE_SLICE_MS`
- *   (10) of database work the next one waits for the event loop's next turn.
+ * An experiment, off unless BENCH_PGLITE_YIELD=slice: server/db/pglite-database.ts gives the
+ * event loop a turn before each top-level statement; this variant instead runs statements one at
+ * a time in arrival order and lets the event loop in after every `BENCH_PGLITE_SLICE_MS` (10) of
+ * database work. Statements inside a transaction are left alone.
  */
-function yieldBeforeEachStatement(): void {
-  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const proto = PGlite.prototype as unknown as Record<
-    'query' | 'transaction',
-    (...args: unknown[]) => unknown
-  >;
-  for (const name of ['query', 'transaction'] as const) {
-    const original = proto[name];
-    proto[name] = async function (this: PGlite, ...args: unknown[]) {
-      await nextTurn();
-      return original.apply(this, args);
-    };
-  }
-}
-
 function yieldEverySlice(sliceMs: number): void {
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
   const proto = PGlite.prototype as unknown as Record<
