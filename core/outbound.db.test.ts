@@ -260,6 +260,24 @@ describe('one idempotency key, one send', () => {
     expect(flaky.calls).toHaveLength(2);
   });
 
+  it('blocks a number the provider says opted out with it, so nothing is tried again', async () => {
+    const prospect = await contact(['sms_marketing']);
+    const carrier = spySender('sms', {}, async () => {
+      throw new ProviderRejectedError('Twilio refused: 21610', { recipientOptedOut: true });
+    });
+    const deps = { db, senders: { sms: carrier.sender }, now: () => noon };
+    expect(await sendOutbound(deps, draft(prospect.id, { idempotencyKey: 'carrier-1' }))).toMatchObject({
+      status: 'failed',
+      reasons: ['recipient_opted_out'],
+    });
+    const next = await sendOutbound(
+      deps,
+      draft(prospect.id, { idempotencyKey: 'carrier-2', purpose: 'conversation_reply' }),
+    );
+    expect(next.status).toBe('refused');
+    expect(carrier.calls).toHaveLength(1);
+  });
+
   it('fails clearly when the channel has no sender, and sends once one is configured', async () => {
     const prospect = await contact(['email_marketing']);
     const message = draft(prospect.id, { channel: 'email', purpose: 'conversation_reply' });

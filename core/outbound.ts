@@ -5,7 +5,7 @@ import { recordAudit } from './audit.ts';
 import { withAiDisclosure } from './compliance/ai-disclosure.ts';
 import { checkOutbound } from './compliance/outbound-gate.ts';
 import { getRecipient, recipientAddress } from './compliance/recipient.ts';
-import { normalizeAddress } from './compliance/suppressions.ts';
+import { normalizeAddress, suppressAddress } from './compliance/suppressions.ts';
 import { listUnsubscribeHeaders, unsubscribeToken, unsubscribeUrl } from './compliance/unsubscribe-link.ts';
 import type { Db } from './db.ts';
 import { DomainError } from './errors.ts';
@@ -64,9 +64,12 @@ export const outboundDraftSchema = z.object({
  * a retry is safe. Any other error leaves the outcome unknown.
  */
 export class ProviderRejectedError extends Error {
-  constructor(message: string) {
+  /** The provider refused because the recipient opted out with it (Twilio 21610): block the address. */
+  readonly recipientOptedOut: boolean;
+  constructor(message: string, options: { recipientOptedOut?: boolean } = {}) {
     super(message);
     this.name = 'ProviderRejectedError';
+    this.recipientOptedOut = options.recipientOptedOut ?? false;
   }
 }
 
@@ -217,12 +220,31 @@ async function deliver(deps: OutboundDeps, { row, sender, message }: Claimed): P
     // Only a provider that said no, or one that dedupes by our key, makes a retry safe.
     const retrySafe = error instanceof ProviderRejectedError || sender.idempotent === true;
     const status = retrySafe ? 'failed' : 'in_doubt';
+    const optedOut = error instanceof ProviderRejectedError && error.recipientOptedOut;
     return deps.db.transaction(async (tx) => {
       const done = await finish(tx, row.id, status, clock(deps), {
-        reasons: [retrySafe ? 'provider_error' : 'delivery_in_doubt'],
+        reasons: [optedOut ? 'recipient_opted_out' : retrySafe ? 'provider_error' : 'delivery_in_doubt'],
         error: (error as Error).message?.slice(0, 500) ?? String(error),
       });
       await audit(tx, message, done, `outbound.${status}`, 'failed');
+      // The provider knows of an opt-out we missed (STOP sent to the carrier): never try again.
+      if (optedOut && message.channel !== 'web') {
+        await suppressAddress(tx, message.orgId, {
+          channel: message.channel,
+          address: message.to,
+          reason: 'unsubscribed',
+          contactId: message.contactId,
+        });
+        await recordAudit(tx, {
+          orgId: message.orgId,
+          actor: systemActor,
+          action: 'suppression.added',
+          entityType: 'address',
+          entityId: message.to,
+          contactId: message.contactId,
+          details: { channel: message.channel, reason: 'unsubscribed', source: 'provider_refusal' },
+        });
+      }
       return storedResult(done);
     });
   }

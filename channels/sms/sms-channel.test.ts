@@ -305,6 +305,22 @@ describe('sending through Twilio', () => {
     expect(twilioApi.messages.length).toBe(before);
   });
 
+  it('says so when Twilio refuses a number that opted out at the carrier (error 21610)', async () => {
+    const { adapter } = channelFor('sms');
+    const optedOut = '+14155550177';
+    twilioApi.optOutAtCarrier(optedOut);
+    const refused = adapter.sender.send({
+      ...draft('sms', uniqueBody('Hello'), 'carrier-stop'),
+      to: optedOut,
+    });
+    await expect(refused).rejects.toMatchObject({ name: 'ProviderRejectedError', recipientOptedOut: true });
+    // Any other refusal is not an opt-out.
+    twilioApi.failNext(400, 1);
+    await expect(adapter.sender.send(draft('sms', uniqueBody('Refused'), 'bad-2'))).rejects.toMatchObject({
+      recipientOptedOut: false,
+    });
+  });
+
   it('gives up on endless 429s as retry-safe, and on endless 5xx as in doubt — never sending twice', async () => {
     const { adapter } = channelFor('sms');
     const before = twilioApi.messages.length;

@@ -220,7 +220,9 @@ export function createSmsChannel(options: SmsChannelOptions): SmsChannel {
         const outcome = failureOf(error);
         if (outcome === 'may_have_sent') mayHaveSent = true;
         if (outcome === 'refused' && !mayHaveSent) {
-          throw new ProviderRejectedError(`Twilio refused the ${channel} message: ${describeError(error)}`);
+          throw new ProviderRejectedError(`Twilio refused the ${channel} message: ${describeError(error)}`, {
+            recipientOptedOut: String((error as { code?: unknown }).code) === optedOutErrorCode,
+          });
         }
         if (outcome === 'refused') break;
       }

@@ -53,6 +53,8 @@ export interface TwilioLoopback {
    * failure is answered.
    */
   failNext(failure: TwilioFailure, count?: number, options?: { afterCreate?: boolean }): void;
+  /** The number texted STOP to our sender at the carrier: Twilio refuses it with error 21610. */
+  optOutAtCarrier(number: string): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startTwilioLoopback(
   const requests: TwilioRequest[] = [];
   const messages: TwilioLoopbackMessage[] = [];
   const failures: { failure: TwilioFailure; afterCreate: boolean }[] = [];
+  const optedOut = new Set<string>();
   const base = `/2010-04-01/Accounts/${accountSid}`;
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
 
@@ -125,6 +128,9 @@ export async function startTwilioLoopback(
       return {
         error: twilioError(400, 21910, 'Invalid From and To pair. From and To should be of the same channel'),
       };
+    }
+    if (optedOut.has(to)) {
+      return { error: twilioError(400, 21610, 'Attempt to send to unsubscribed recipient') };
     }
     if (!form.Body) return { error: twilioError(400, 21602, 'Message body is required.') };
     if (form.Body.length > 1600) {
@@ -250,6 +256,7 @@ export async function startTwilioLoopback(
     failNext(failure, count = 1, { afterCreate = false } = {}) {
       for (let i = 0; i < count; i++) failures.push({ failure, afterCreate });
     },
+    optOutAtCarrier: (number) => optedOut.add(number),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
