@@ -5,6 +5,7 @@ import { suppressAddress } from './compliance/suppressions.ts';
 import type { Db } from './db.ts';
 import { emitEvent } from './events.ts';
 import { type Channel, channels } from './outbound-message.ts';
+import { recordWebhookReceipt } from './webhook-receipts.ts';
 
 /**
  * What a provider reports about a message after it left (Resend delivery events, Twilio status
@@ -95,17 +96,13 @@ export async function recordDeliveryStatus(
       )
     )[0];
     if (!delivery) return { outcome: 'unknown' };
-    const receipt = await tx.query(
-      `insert into webhook_receipts (org_id, provider, provider_event_id) values ($1, $2, $3)
-       on conflict do nothing returning provider_event_id`,
-      [update.orgId, update.provider, update.eventId],
-    );
+    const fresh = await recordWebhookReceipt(tx, update.orgId, update.provider, update.eventId);
     const found = {
       deliveryId: delivery.id,
       contactId: delivery.contact_id,
       conversationId: delivery.conversation_id,
     };
-    if (receipt.length === 0) return { outcome: 'duplicate', ...found };
+    if (!fresh) return { outcome: 'duplicate', ...found };
 
     await blockAddress(tx, update, delivery);
     const current = delivery.provider_status;

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit.ts';
 import type { Db } from '../db.ts';
 import { emitEvent } from '../events.ts';
 import { releaseAssignmentWithin } from '../routing/lead-assignments.ts';
+import { recordWebhookReceipt } from '../webhook-receipts.ts';
 import { findDealByPaymentLink, findPaymentDeal, type PaymentDeal } from './payment-deals.ts';
 
 /**
@@ -60,12 +61,9 @@ export async function recordCompletedCheckout(
   if (!deal) return { status: 'unknown_deal' };
   const actor: Actor = { type: 'system', id: checkout.provider };
   return db.transaction(async (tx): Promise<CheckoutOutcome> => {
-    const receipt = await tx.query(
-      `insert into webhook_receipts (org_id, provider, provider_event_id) values ($1, $2, $3)
-       on conflict do nothing returning provider_event_id`,
-      [deal.orgId, checkout.provider, checkout.eventId],
-    );
-    if (!receipt[0]) return { status: 'duplicate', orgId: deal.orgId, dealId: deal.id };
+    if (!(await recordWebhookReceipt(tx, deal.orgId, checkout.provider, checkout.eventId))) {
+      return { status: 'duplicate', orgId: deal.orgId, dealId: deal.id };
+    }
     if (!checkout.paid) return { status: 'unpaid', orgId: deal.orgId, dealId: deal.id };
     await tx.query('select 1 from deals where id = $1 for update', [deal.id]);
     const amountCents = checkout.amountCents ?? deal.amountCents ?? 0;

@@ -7,6 +7,7 @@ import {
 import { findInboundEmailOrganization } from '../../../core/conversations/reply-address.ts';
 import type { Db } from '../../../core/db.ts';
 import { findDeliveryOrganization, recordDeliveryStatus } from '../../../core/delivery-status.ts';
+import { recordWebhookReceipt, webhookReceived } from '../../../core/webhook-receipts.ts';
 import { sendProblem } from '../problem.ts';
 
 /**
@@ -126,7 +127,7 @@ export function resendWebhookRoutes(options: ResendWebhookOptions): Router {
       res.json({ received: true, ignored: event.type, reason: 'unknown_recipient' });
       return;
     }
-    if (await receiptExists(db, target.orgId, eventId)) {
+    if (await webhookReceived(db, target.orgId, provider, eventId)) {
       res.json({ received: true, status: 'duplicate' });
       return;
     }
@@ -153,7 +154,8 @@ export function resendWebhookRoutes(options: ResendWebhookOptions): Router {
       if (!result.duplicate) status = 'stored';
       conversationId = result.conversation.id;
     }
-    await recordReceipt(db, target.orgId, eventId);
+    // Recorded after the message is stored: an event that failed half-way is processed again on retry.
+    await recordWebhookReceipt(db, target.orgId, provider, eventId);
     req.log.info({ svixId: eventId, orgId: target.orgId, conversationId, status }, 'inbound email received');
     res.json({ received: true, status, ...(conversationId ? { conversationId } : {}) });
   }
@@ -167,22 +169,4 @@ function svixHeaders(req: Request): Record<string, string | undefined> {
     'svix-timestamp': req.get('svix-timestamp'),
     'svix-signature': req.get('svix-signature'),
   };
-}
-
-/** A redelivered event: already processed for this organization. */
-async function receiptExists(db: Db, orgId: string, eventId: string): Promise<boolean> {
-  const rows = await db.query(
-    'select 1 from webhook_receipts where org_id = $1 and provider = $2 and provider_event_id = $3',
-    [orgId, provider, eventId],
-  );
-  return rows.length > 0;
-}
-
-/** Written after the message is stored: an event that failed half-way is processed again on retry. */
-async function recordReceipt(db: Db, orgId: string, eventId: string): Promise<void> {
-  await db.query(
-    `insert into webhook_receipts (org_id, provider, provider_event_id) values ($1, $2, $3)
-     on conflict do nothing`,
-    [orgId, provider, eventId],
-  );
 }
