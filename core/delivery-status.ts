@@ -186,3 +186,23 @@ export async function findDeliveryOrganization(db: Db, providerMessageId: string
   // Two organizations with the same provider id would be a provider bug: trust neither.
   return rows.length === 1 ? rows[0]!.org_id : null;
 }
+
+/**
+ * The organization that most recently wrote to an address on these channels: an inbound email
+ * or text that names no organization is the prospect answering it. Only deliveries that may have
+ * reached them count (recorded-only ones never left). Not scoped to an organization either; the
+ * address must be normalized as the ledger stores it (core/compliance/suppressions.ts).
+ */
+export async function lastOrganizationToWrite(
+  db: Db,
+  channelGroup: readonly Channel[],
+  address: string,
+): Promise<string | null> {
+  const rows = await db.query<{ org_id: string }>(
+    `select org_id from outbound_deliveries
+     where to_address = $1 and channel = any($2) and status in ('sent', 'in_doubt')
+     order by created_at desc limit 1`,
+    [address, channelGroup],
+  );
+  return rows[0]?.org_id ?? null;
+}

@@ -1,4 +1,6 @@
+import { normalizeAddress } from '../compliance/suppressions.ts';
 import type { Db } from '../db.ts';
+import { lastOrganizationToWrite } from '../delivery-status.ts';
 
 /**
  * Each conversation has its own reply address, `reply+TOKEN@<reply domain>`, with the
@@ -77,15 +79,8 @@ export async function findInboundEmailOrganization(
     const thread = await findReplyThread(db, email.replyToken);
     if (thread) return { ...thread, via: 'reply_token' };
   }
-  const from = email.from.trim().toLowerCase();
+  const from = normalizeAddress('email', email.from);
   if (!from) return null;
-  // Addresses in the delivery ledger are stored lower-cased (core/compliance/suppressions.ts);
-  // only email that may have left counts (recorded-only mail never reached anyone).
-  const rows = await db.query<{ org_id: string }>(
-    `select org_id from outbound_deliveries
-     where channel = 'email' and to_address = $1 and status in ('sent', 'in_doubt')
-     order by coalesce(sent_at, created_at) desc limit 1`,
-    [from],
-  );
-  return rows[0] ? { orgId: rows[0].org_id, via: 'recent_delivery' } : null;
+  const orgId = await lastOrganizationToWrite(db, ['email'], from);
+  return orgId ? { orgId, via: 'recent_delivery' } : null;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db.ts';
+import { lastOrganizationToWrite } from '../delivery-status.ts';
 import { normalizePhone } from '../phone-number.ts';
 
 /**
@@ -40,15 +41,8 @@ export async function findTextingOrganization(
 
   // The ledger keeps texted numbers in E.164 whichever texting channel sent them.
   const phone = normalizePhone(query.from);
-  if (phone) {
-    const rows = await db.query<{ org_id: string }>(
-      `select org_id from outbound_deliveries
-       where to_address = $1 and channel in ('sms', 'whatsapp') and status in ('sent', 'in_doubt')
-       order by created_at desc limit 1`,
-      [phone],
-    );
-    if (rows[0]) return { orgId: rows[0].org_id, by: 'recent_delivery' };
-  }
+  const recent = phone ? await lastOrganizationToWrite(db, ['sms', 'whatsapp'], phone) : null;
+  if (recent) return { orgId: recent, by: 'recent_delivery' };
 
   const organizations = await db.query<{ id: string }>('select id from organizations limit 2');
   if (organizations.length === 1) return { orgId: organizations[0]!.id, by: 'only_organization' };
