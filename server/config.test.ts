@@ -51,6 +51,13 @@ describe('loadConfig', () => {
     expect(modes['email (Resend)']).toMatch(/^live \(no RESEND_WEBHOOK_SECRET/);
     expect(modes['SMS (Twilio)']).toBe('live');
     expect(modes['WhatsApp (Twilio)']).toBe('recorded-only');
+    // Twilio signs the public URL it calls: without PUBLIC_URL nothing it sends would verify.
+    const twilioOnly = {
+      TWILIO_ACCOUNT_SID: 'AC123',
+      TWILIO_AUTH_TOKEN: 'secret-token',
+      TWILIO_FROM: '+15005550006',
+    };
+    expect(providerModes(loadConfig(twilioOnly))['SMS (Twilio)']).toMatch(/^live \(no PUBLIC_URL/);
     const none = providerModes(loadConfig({}));
     expect(none['payments (Stripe)']).toBe('recorded-only');
     expect(none['email (Resend)']).toBe('recorded-only');
