@@ -6,7 +6,16 @@ export interface Db {
   /** Runs one statement and returns its rows. */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs `work` in one transaction; nested calls join the outer transaction. */
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+export interface TransactionOptions {
+  /**
+   * Someone is waiting on this write right now (a prospect's message awaiting its
+   * acknowledgement): where statements wait in one queue (the embedded database), it runs
+   * before queued background work such as agent turns. Ignored by pooled connections.
+   */
+  interactive?: boolean;
 }
 
 /** Returns the single row a statement must produce, or undefined. */

@@ -12,10 +12,10 @@ export function ambientDatabase<D extends Db>(base: D): D {
   return {
     ...base,
     query: (sql, params) => (open.getStore() ?? base).query(sql, params),
-    transaction: (work) => {
+    transaction: (work, options) => {
       const tx = open.getStore();
       if (tx) return work(tx);
-      return base.transaction((newTx) => open.run(newTx, () => work(newTx)));
+      return base.transaction((newTx) => open.run(newTx, () => work(newTx)), options);
     },
   };
 }

@@ -29,4 +29,29 @@ describe('the embedded database under load', () => {
     expect(finishedWhenTheTimerRan).toBeGreaterThanOrEqual(0);
     expect(finishedWhenTheTimerRan).toBeLessThan(100);
   });
+
+  it('runs interactive work (an acknowledgement waiting) before queued background work', async () => {
+    const finished: string[] = [];
+    const background = Array.from({ length: 20 }, (_, i) =>
+      db.query('select count(*) from generate_series(1, 2000)').then(() => finished.push(`background ${i}`)),
+    );
+    const interactive = db
+      .transaction((tx) => tx.query('select 1'), { interactive: true })
+      .then(() => finished.push('interactive'));
+    await Promise.all([...background, interactive]);
+    // Queued last, it ran right after the statement already running.
+    expect(finished.indexOf('interactive')).toBeLessThanOrEqual(1);
+    // Background work keeps its order.
+    const order = finished.filter((entry) => entry !== 'interactive');
+    expect(order).toEqual(Array.from({ length: 20 }, (_, i) => `background ${i}`));
+  });
+});
+
+describe('closing the embedded database', () => {
+  it('finishes the statements already queued, then closes', async () => {
+    const closing = await createTestDatabase();
+    const queued = Array.from({ length: 10 }, () => closing.query<{ n: number }>('select 1 as n'));
+    await closing.close();
+    expect((await Promise.all(queued)).flat()).toEqual(Array.from({ length: 10 }, () => ({ n: 1 })));
+  });
 });

@@ -15,35 +15,74 @@ export async function openPglite(
     // Same value types as node-postgres is configured with: counts as numbers.
     parsers: { [types.INT8]: (value: string) => Number(value) },
   });
+  const queue = createStatementQueue();
   return {
     kind: 'pglite',
-    query: async <Row>(sql: string, params?: readonly unknown[]) => {
-      await eventLoopTurn();
-      return (await pg.query<Row>(sql, params as unknown[])).rows;
+    query: <Row>(sql: string, params?: readonly unknown[]) =>
+      queue.run(false, async () => (await pg.query<Row>(sql, params as unknown[])).rows),
+    transaction: (work, options) =>
+      queue.run(options?.interactive ?? false, () => pg.transaction((tx) => work(transactionDb(tx)))),
+    execScript: (sql) =>
+      queue.run(false, () =>
+        pg.transaction(async (tx) => {
+          await tx.exec(sql);
+        }),
+      ),
+    close: async () => {
+      await queue.idle();
+      await pg.close();
     },
-    transaction: async (work) => {
-      await eventLoopTurn();
-      return pg.transaction((tx) => work(transactionDb(tx)));
-    },
-    execScript: async (sql) => {
-      await pg.transaction(async (tx) => {
-        await tx.exec(sql);
-      });
-    },
-    close: () => pg.close(),
-    dump: () => pg.dumpDataDir('none') as Promise<Blob>,
+    dump: () => queue.run(false, () => pg.dumpDataDir('none') as Promise<Blob>),
   };
 }
 
 /**
- * PGlite runs each statement synchronously, and a queued statement starts as soon as the one
- * before it ends, so under load the event loop would reach neither sockets nor timers: widget
- * messages wait unread and heartbeats go late until clients drop. Each top-level statement or
- * transaction first lets the event loop take a turn (setImmediate keeps their order). Statements
- * inside a transaction run straight on. Measured in bench/widget-load: no connection lost at
- * 2,000 messages a second, and about 3× the acknowledgements per second under load.
+ * PGlite has one connection and runs each statement synchronously, so top-level statements and
+ * transactions take turns here, one at a time:
+ *
+ * - the event loop gets a turn between them (setImmediate). Without it, a backlog of queued
+ *   statements ran back to back in microtasks: sockets went unread and heartbeats late until
+ *   widgets were dropped (bench/widget-load: event-loop stalls of 20 s at 2,000 widgets);
+ * - interactive work (a prospect's message waiting for its acknowledgement) goes before queued
+ *   background work, so an acknowledgement waits for the statement running now, not for every
+ *   agent turn in progress. Each class keeps its arrival order.
+ *
+ * Statements inside a transaction run straight on: they already hold the connection.
  */
-const eventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+function createStatementQueue() {
+  const interactive: (() => void)[] = [];
+  const background: (() => void)[] = [];
+  let running = false;
+  const drained: (() => void)[] = [];
+
+  const next = () => {
+    const start = interactive.shift() ?? background.shift();
+    if (start) return start();
+    running = false;
+    for (const resolve of drained.splice(0)) resolve();
+  };
+
+  return {
+    run<T>(isInteractive: boolean, work: () => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        (isInteractive ? interactive : background).push(() => {
+          work()
+            .then(resolve, reject)
+            .finally(() => setImmediate(next));
+        });
+        if (!running) {
+          running = true;
+          setImmediate(next);
+        }
+      });
+    },
+    /** Resolves once nothing is queued or running: closing waits for work already accepted. */
+    idle(): Promise<void> {
+      if (!running) return Promise.resolve();
+      return new Promise<void>((resolve) => drained.push(resolve));
+    },
+  };
+}
 
 export interface PgliteDatabase extends Database {
   /** The whole database as a tarball, loadable with `loadDataDir`. */
