@@ -67,52 +67,46 @@ export interface InboundResult {
   outcome: Outcome | null;
 }
 
-export interface ReceiveOptions {
-  /**
-   * false: return as soon as the message is stored (a widget acknowledges it then) and answer in
-   * the background; the reply arrives through the feed. Default true: wait for the reply.
-   */
-  awaitReply?: boolean;
+/** What a channel needs to acknowledge a prospect message: it is stored, the answer is on its way. */
+export interface AcceptedInbound {
+  /** The stored prospect message (the earlier one, for a duplicate). */
+  message: MessageView;
+  conversationId: string;
+  contactId: string;
+  /** The same provider or client id was stored before: nothing else happened. */
+  duplicate: boolean;
 }
 
 /**
- * Takes one prospect message from any channel: finds or creates the contact and conversation,
- * stores the message once (a repeated provider or client id returns the stored one and does
- * nothing else), announces it, and answers it in turn order.
+ * Takes one prospect message from any channel and returns as soon as it is stored — a widget or
+ * a webhook acknowledges it then — answering it in the background, in turn order; the reply
+ * arrives through the feed. Finds or creates the contact and conversation and stores the message
+ * once: a repeated provider or client id returns the stored one and does nothing else.
  */
+export async function acceptInbound(
+  deps: ConversationServiceDeps,
+  input: InboundMessage,
+): Promise<AcceptedInbound> {
+  const stored = await storeAndAnnounce(deps, input);
+  stored.answering?.catch((error) =>
+    deps.log.error({ err: error, conversationId: stored.conversation.id }, 'answering a message failed'),
+  );
+  return {
+    message: toMessageView(stored.message),
+    conversationId: stored.conversation.id,
+    contactId: stored.contactId,
+    duplicate: stored.duplicate,
+  };
+}
+
+/** `acceptInbound`, then waits for the answer (API callers and tests read the reply). */
 export async function receiveInbound(
   deps: ConversationServiceDeps,
   input: InboundMessage,
-  options: ReceiveOptions = {},
 ): Promise<InboundResult> {
-  const parsed = inboundMessageSchema.safeParse(input);
-  if (!parsed.success) throw new DomainError('invalid', z.prettifyError(parsed.error));
-  const inbound = parsed.data;
-  if (inbound.body.length > deps.limits.maxMessageChars) {
-    throw new DomainError(
-      'invalid',
-      `the message is too long: ${inbound.body.length.toLocaleString('en-US')} characters, the limit is ${deps.limits.maxMessageChars.toLocaleString('en-US')}`,
-      { limit: deps.limits.maxMessageChars },
-    );
-  }
-  const stored = await storeInbound(deps, inbound);
-  if (!stored.duplicate) {
-    deps.feed.publish({
-      type: 'message',
-      orgId: inbound.orgId,
-      conversationId: stored.conversation.id,
-      contactId: stored.contactId,
-      message: toMessageView(stored.message),
-    });
-    const answering = answerPending(deps, inbound.orgId, stored.conversation.id);
-    if (options.awaitReply === false) {
-      answering.catch((error) =>
-        deps.log.error({ err: error, conversationId: stored.conversation.id }, 'answering a message failed'),
-      );
-    } else {
-      await answering;
-    }
-  }
+  const stored = await storeAndAnnounce(deps, input);
+  await stored.answering;
+  const { inbound } = stored;
   const [rows, reply] = await Promise.all([
     deps.db.query<ConversationRow & { contact_qualification: unknown }>(
       `select c.*, ct.qualification as contact_qualification
@@ -135,6 +129,33 @@ export async function receiveInbound(
   };
 }
 
+/** Validates and stores the message, then (unless it is a duplicate) announces and starts answering it. */
+async function storeAndAnnounce(
+  deps: ConversationServiceDeps,
+  input: InboundMessage,
+): Promise<StoredInbound & { inbound: ParsedInboundMessage; answering: Promise<void> | null }> {
+  const parsed = inboundMessageSchema.safeParse(input);
+  if (!parsed.success) throw new DomainError('invalid', z.prettifyError(parsed.error));
+  const inbound = parsed.data;
+  if (inbound.body.length > deps.limits.maxMessageChars) {
+    throw new DomainError(
+      'invalid',
+      `the message is too long: ${inbound.body.length.toLocaleString('en-US')} characters, the limit is ${deps.limits.maxMessageChars.toLocaleString('en-US')}`,
+      { limit: deps.limits.maxMessageChars },
+    );
+  }
+  const stored = await storeInbound(deps, inbound);
+  if (stored.duplicate) return { ...stored, inbound, answering: null };
+  deps.feed.publish({
+    type: 'message',
+    orgId: inbound.orgId,
+    conversationId: stored.conversation.id,
+    contactId: stored.contactId,
+    message: toMessageView(stored.message),
+  });
+  return { ...stored, inbound, answering: answerPending(deps, inbound.orgId, stored.conversation.id) };
+}
+
 interface StoredInbound {
   duplicate: boolean;
   message: MessageRow;
@@ -150,66 +171,70 @@ async function storeInbound(
   // One resolver per sender at a time: two first messages of a new visitor make one conversation,
   // and a webhook retried while the first delivery is still being stored is found as a duplicate.
   const identity = from.visitorId ?? from.contactId ?? from.email ?? from.phone;
-  return deps.db.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 7720))', [
-      `${orgId}:${inbound.channel}:${identity}`,
-    ]);
-    if (inbound.providerMessageId) {
-      const existing = await tx.query<MessageRow>(
-        'select * from messages where org_id = $1 and provider_message_id = $2',
-        [orgId, inbound.providerMessageId],
-      );
-      if (existing[0]) return duplicateOf(tx, existing[0]);
-    }
-    // Audit entries go last: the audit chain's lock is then held only until commit.
-    const audits: AuditEntry[] = [];
-    const conversation = await resolveConversation(tx, deps, inbound, audits);
-    if (inbound.clientId) {
-      const existing = await tx.query<MessageRow>(
-        'select * from messages where org_id = $1 and conversation_id = $2 and client_id = $3',
-        [orgId, conversation.id, inbound.clientId],
-      );
-      if (existing[0]) return duplicateOf(tx, existing[0]);
-    }
-    if (!deps.visitorLimiter.take(`${orgId}:${identity}`)) throw rateLimited(deps);
-    const recent = await tx.query<{ count: number }>(
-      `select count(*)::int as count from messages where org_id = $1 and conversation_id = $2
+  // Interactive: the sender's channel acknowledges the message only once this commits.
+  return deps.db.transaction(
+    async (tx) => {
+      await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 7720))', [
+        `${orgId}:${inbound.channel}:${identity}`,
+      ]);
+      if (inbound.providerMessageId) {
+        const existing = await tx.query<MessageRow>(
+          'select * from messages where org_id = $1 and provider_message_id = $2',
+          [orgId, inbound.providerMessageId],
+        );
+        if (existing[0]) return duplicateOf(tx, existing[0]);
+      }
+      // Audit entries go last: the audit chain's lock is then held only until commit.
+      const audits: AuditEntry[] = [];
+      const conversation = await resolveConversation(tx, deps, inbound, audits);
+      if (inbound.clientId) {
+        const existing = await tx.query<MessageRow>(
+          'select * from messages where org_id = $1 and conversation_id = $2 and client_id = $3',
+          [orgId, conversation.id, inbound.clientId],
+        );
+        if (existing[0]) return duplicateOf(tx, existing[0]);
+      }
+      if (!deps.visitorLimiter.take(`${orgId}:${identity}`)) throw rateLimited(deps);
+      const recent = await tx.query<{ count: number }>(
+        `select count(*)::int as count from messages where org_id = $1 and conversation_id = $2
          and direction = 'inbound' and created_at > now() - interval '1 minute'`,
-      [orgId, conversation.id],
-    );
-    if ((recent[0]?.count ?? 0) >= deps.limits.messagesPerMinute) throw rateLimited(deps);
-    const metadata = { ...inbound.metadata, ...(inbound.subject ? { subject: inbound.subject } : {}) };
-    const rows = await tx.query<MessageRow>(
-      `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body,
+        [orgId, conversation.id],
+      );
+      if ((recent[0]?.count ?? 0) >= deps.limits.messagesPerMinute) throw rateLimited(deps);
+      const metadata = { ...inbound.metadata, ...(inbound.subject ? { subject: inbound.subject } : {}) };
+      const rows = await tx.query<MessageRow>(
+        `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body,
          status, provider_message_id, client_id, metadata)
        values ($1, $2, $3, 'inbound', $4, 'prospect', $5, 'received', $6, $7, $8) returning *`,
-      [
+        [
+          orgId,
+          conversation.id,
+          conversation.contact_id,
+          conversation.channel,
+          inbound.body,
+          inbound.providerMessageId ?? null,
+          inbound.clientId ?? null,
+          JSON.stringify(metadata),
+        ],
+      );
+      const message = rows[0]!;
+      await tx.query(
+        'update conversations set last_message_at = $3, updated_at = now() where org_id = $1 and id = $2',
+        [orgId, conversation.id, message.created_at],
+      );
+      await emitEvent(tx, 'conversation.message.received', {
         orgId,
-        conversation.id,
-        conversation.contact_id,
-        conversation.channel,
-        inbound.body,
-        inbound.providerMessageId ?? null,
-        inbound.clientId ?? null,
-        JSON.stringify(metadata),
-      ],
-    );
-    const message = rows[0]!;
-    await tx.query(
-      'update conversations set last_message_at = $3, updated_at = now() where org_id = $1 and id = $2',
-      [orgId, conversation.id, message.created_at],
-    );
-    await emitEvent(tx, 'conversation.message.received', {
-      orgId,
-      contactId: conversation.contact_id,
-      conversationId: conversation.id,
-      messageId: message.id,
-      channel: conversation.channel,
-    });
-    for (const entry of audits) await recordAudit(tx, entry);
-    await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body);
-    return { duplicate: false, message, conversation, contactId: conversation.contact_id };
-  });
+        contactId: conversation.contact_id,
+        conversationId: conversation.id,
+        messageId: message.id,
+        channel: conversation.channel,
+      });
+      for (const entry of audits) await recordAudit(tx, entry);
+      await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body);
+      return { duplicate: false, message, conversation, contactId: conversation.contact_id };
+    },
+    { interactive: true },
+  );
 }
 
 function rateLimited(deps: ConversationServiceDeps): DomainError {

@@ -1,7 +1,7 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
-import { receiveInbound } from '../../core/conversations/conversation-service.ts';
+import { acceptInbound } from '../../core/conversations/conversation-service.ts';
 import {
   conversationVisitor,
   identifyVisitor,
@@ -90,18 +90,14 @@ export function attachWidgetGateway(
       const parsed = sendSchema.safeParse(request);
       if (!parsed.success) return answer({ ok: false, error: 'the message could not be read' });
       try {
-        const stored = await receiveInbound(
-          conversations,
-          {
-            orgId,
-            channel: 'web',
-            from: { visitorId },
-            body: parsed.data.body,
-            clientId: parsed.data.clientId,
-            metadata: { origin: socket.data.origin, userAgent: socket.handshake.headers['user-agent'] },
-          },
-          { awaitReply: false },
-        );
+        const stored = await acceptInbound(conversations, {
+          orgId,
+          channel: 'web',
+          from: { visitorId },
+          body: parsed.data.body,
+          clientId: parsed.data.clientId,
+          metadata: { origin: socket.data.origin, userAgent: socket.handshake.headers['user-agent'] },
+        });
         answer({ ok: true, message: toWidgetMessage({ ...stored.message, authorName: null }) });
       } catch (error) {
         if (error instanceof DomainError && (error.kind === 'invalid' || error.kind === 'rate_limited')) {

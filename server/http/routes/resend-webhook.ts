@@ -1,8 +1,8 @@
 import express, { type Request, Router } from 'express';
 import type { EmailChannel, ResendWebhookEvent } from '../../../channels/email/email-channel.ts';
 import {
+  acceptInbound,
   type ConversationServiceDeps,
-  receiveInbound,
 } from '../../../core/conversations/conversation-service.ts';
 import { findInboundEmailOrganization } from '../../../core/conversations/reply-address.ts';
 import type { Db } from '../../../core/db.ts';
@@ -150,9 +150,9 @@ export function resendWebhookRoutes(options: ResendWebhookOptions): Router {
       // A long email is still the prospect's: the agent reads its start rather than Resend
       // retrying a message the service refuses as too long.
       const body = message.body.length > limit ? `${message.body.slice(0, limit - 1)}…` : message.body;
-      const result = await receiveInbound(conversations, { ...message, body }, { awaitReply: false });
+      const result = await acceptInbound(conversations, { ...message, body });
       if (!result.duplicate) status = 'stored';
-      conversationId = result.conversation.id;
+      conversationId = result.conversationId;
     }
     // Recorded after the message is stored: an event that failed half-way is processed again on retry.
     await recordWebhookReceipt(db, target.orgId, provider, eventId);

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { InboundRequest } from '../../../channels/channel-adapter.ts';
 import type { SmsChannel } from '../../../channels/sms/sms-channel.ts';
 import {
+  acceptInbound,
   type ConversationServiceDeps,
-  receiveInbound,
 } from '../../../core/conversations/conversation-service.ts';
 import { findTextingOrganization } from '../../../core/conversations/texting-organization.ts';
 import type { Db } from '../../../core/db.ts';
@@ -129,11 +129,11 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
     const messages = adapter.parseInbound({ ...request, orgId: organization.orgId });
     for (const message of messages) {
       // Stored now, answered in the background: Twilio waits at most 15 seconds for this answer.
-      const stored = await receiveInbound(conversations, message, { awaitReply: false });
+      const stored = await acceptInbound(conversations, message);
       req.log.info(
         {
           orgId: organization.orgId,
-          conversationId: stored.conversation.id,
+          conversationId: stored.conversationId,
           messageSid: message.providerMessageId,
           channel: message.channel,
           duplicate: stored.duplicate,
