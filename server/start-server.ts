@@ -4,10 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createStripePayments } from '../channels/payments/stripe-payments.ts';
-import type {
-  ConversationLimits,
-  ConversationServiceDeps,
-} from '../core/conversations/conversation-service.ts';
+import type { ConversationLimits } from '../core/conversations/conversation-service.ts';
 import { answerWaitingMessages } from '../core/conversations/waiting-messages.ts';
 import {
   createDemoOrganization,
@@ -29,6 +26,7 @@ import {
 } from './data-dir.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open-database.ts';
+import { maintainTables } from './db/pglite-maintenance.ts';
 import { createApp } from './http/app.ts';
 import { resendWebhookRoutes } from './http/routes/resend-webhook.ts';
 import { twilioWebhookRoutes } from './http/routes/twilio-webhook.ts';
@@ -118,14 +116,30 @@ export async function startServer(
     const port = (server.address() as AddressInfo).port;
     await writeServerInfo(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, adminToken });
     workflows.start();
-    const sweep = startWaitingSweep(conversations, logger);
+    const timers = [
+      // Prospect messages a crash left stored but unanswered (core/conversations/waiting-messages.ts).
+      repeat('the sweep for waiting messages', () => answerWaitingMessages(conversations), logger),
+    ];
+    if (db.kind === 'pglite') {
+      const embedded = db;
+      timers.push(
+        repeat(
+          'table maintenance',
+          async () => {
+            const maintained = await maintainTables(embedded);
+            if (maintained.length > 0) logger.debug({ maintained }, 'tables analyzed or vacuumed');
+          },
+          logger,
+        ),
+      );
+    }
 
     const openDb = db;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         // Live connections (widgets, consoles) end now; they reconnect to another node or later.
-        clearInterval(sweep);
+        for (const timer of timers) clearInterval(timer);
         io.disconnectSockets(true);
         io.engine.close();
         await stopAccepting(server, config.SHUTDOWN_TIMEOUT_MS);
@@ -145,25 +159,22 @@ export async function startServer(
   }
 }
 
-/**
- * Answers prospect messages a crash left stored but unanswered: once now, then every half
- * minute (core/conversations/waiting-messages.ts).
- */
-function startWaitingSweep(conversations: ConversationServiceDeps, logger: Logger): NodeJS.Timeout {
+/** Runs `work` now and then every half minute, one run at a time; a failure is logged and retried. */
+function repeat(what: string, work: () => Promise<unknown>, logger: Logger): NodeJS.Timeout {
   let running = false;
-  const sweep = async () => {
+  const run = async () => {
     if (running) return;
     running = true;
     try {
-      await answerWaitingMessages(conversations);
+      await work();
     } catch (error) {
-      logger.error({ err: error }, 'the sweep for waiting messages failed');
+      logger.error({ err: error }, `${what} failed`);
     } finally {
       running = false;
     }
   };
-  void sweep();
-  const timer = setInterval(sweep, 30_000);
+  void run();
+  const timer = setInterval(run, 30_000);
   timer.unref();
   return timer;
 }
