@@ -101,16 +101,21 @@ export interface ToolSpec {
   inputSchema: Record<string, unknown>;
 }
 
+/** The tools' specs, converted once: the schemas never change, and every turn sends them. */
+const specsByName = new Map<QualifierToolName, ToolSpec>(
+  qualifierToolNames.map((name) => {
+    const { $schema: _schema, ...inputSchema } = z.toJSONSchema(qualifierTools[name].schema) as Record<
+      string,
+      unknown
+    >;
+    return [name, { name, description: qualifierTools[name].description, inputSchema }];
+  }),
+);
+
 export function toolSpecs(names: readonly string[] = qualifierToolNames): ToolSpec[] {
   return names
     .filter((name): name is QualifierToolName => name in qualifierTools)
-    .map((name) => {
-      const { $schema: _schema, ...inputSchema } = z.toJSONSchema(qualifierTools[name].schema) as Record<
-        string,
-        unknown
-      >;
-      return { name, description: qualifierTools[name].description, inputSchema };
-    });
+    .map((name) => specsByName.get(name)!);
 }
 
 /** Tool arguments → a change to the stored state (dollars to cents, dates to days). */
