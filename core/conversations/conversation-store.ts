@@ -92,19 +92,11 @@ export async function deliverStored(
   const metadata = message.metadata as {
     purpose: OutboundPurpose;
     idempotencyKey: string;
+    inReplyTo?: string;
     subject?: string;
     opensWithDisclosure?: boolean;
   };
-  // An email names its conversation's reply address, so the prospect's answer threads back to it.
-  const replyToken =
-    message.channel === 'email'
-      ? (
-          await deps.db.query<{ reply_token: string }>(
-            'select reply_token from conversations where org_id = $1 and id = $2',
-            [message.org_id, message.conversation_id],
-          )
-        )[0]?.reply_token
-      : undefined;
+  const thread = message.channel === 'email' ? await emailThread(deps.db, message, metadata.inReplyTo) : {};
   let result: DeliveryResult;
   try {
     result = await deps.deliver({
@@ -118,7 +110,7 @@ export async function deliverStored(
       ...(metadata.subject ? { subject: metadata.subject } : {}),
       body: message.body,
       idempotencyKey: metadata.idempotencyKey,
-      ...(replyToken ? { replyToken } : {}),
+      ...thread,
     });
   } catch (error) {
     deps.log.error({ err: error, messageId: message.id }, 'delivery failed');
@@ -239,4 +231,35 @@ export async function findReply(
     [orgId, conversationId, messageId],
   );
   return rows[0] ?? null;
+}
+
+/** A Message-ID as mail systems write it; anything else from a prospect's email is not echoed in headers. */
+const messageIdPattern = /^<[^<>\s]{1,900}>$/;
+
+/**
+ * An email names its conversation's reply address, so the prospect's answer threads back to it;
+ * an answer to their email also names that email (`In-Reply-To`, `References`), so their mail
+ * client shows it in the same thread.
+ */
+async function emailThread(
+  db: Db,
+  message: MessageRow,
+  inReplyTo: string | undefined,
+): Promise<{ replyToken?: string; headers?: Record<string, string> }> {
+  const rows = await db.query<{ reply_token: string; answered_email_id: string | null }>(
+    `select c.reply_token, m.metadata ->> 'emailMessageId' as answered_email_id
+     from conversations c
+     left join messages m on m.org_id = c.org_id and m.conversation_id = c.id and m.id = $3::uuid
+     where c.org_id = $1 and c.id = $2`,
+    [message.org_id, message.conversation_id, inReplyTo ?? null],
+  );
+  const row = rows[0];
+  if (!row) return {};
+  const answered = row.answered_email_id;
+  return {
+    replyToken: row.reply_token,
+    ...(answered && messageIdPattern.test(answered)
+      ? { headers: { 'In-Reply-To': answered, References: answered } }
+      : {}),
+  };
 }

@@ -171,6 +171,8 @@ describe('POST /webhooks/resend: inbound email', () => {
       to: [thread.address],
       subject: 'Re: Quick question from Brightwave',
       reply_to: [thread.replyTo],
+      // It names the prospect's email, so their mail client shows it in the same thread.
+      headers: { 'In-Reply-To': reply.data.message_id, References: reply.data.message_id },
     });
     const messages = await messagesOf(thread.conversationId);
     expect(messages.map((m) => [m.direction, m.status])).toEqual([
