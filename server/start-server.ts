@@ -144,6 +144,9 @@ export async function startServer(
         io.engine.close();
         await stopAccepting(server, config.SHUTDOWN_TIMEOUT_MS);
         await workflows.stop();
+        // Agent turns running now finish before the database closes; queued ones are left to
+        // the sweep (their messages are stored and marked waiting).
+        await conversations.scheduler.stop(config.SHUTDOWN_TIMEOUT_MS);
         await removeServerInfo(config.dataDir);
         await openDb.close();
         await releaseDataDir();

@@ -33,6 +33,7 @@ import {
 } from './conversation-store.ts';
 import { answerPending } from './conversation-turn.ts';
 import { type InboundMessage, inboundMessageSchema, type ParsedInboundMessage } from './inbound-message.ts';
+import { TurnsStoppedError } from './turn-scheduler.ts';
 import { learnContactEmail } from './visitor-identity.ts';
 
 export {
@@ -88,9 +89,11 @@ export async function acceptInbound(
   input: InboundMessage,
 ): Promise<AcceptedInbound> {
   const stored = await storeAndAnnounce(deps, input);
-  stored.answering?.catch((error) =>
-    deps.log.error({ err: error, conversationId: stored.conversation.id }, 'answering a message failed'),
-  );
+  stored.answering?.catch((error) => {
+    const context = { conversationId: stored.conversation.id };
+    if (error instanceof TurnsStoppedError) deps.log.info(context, error.message);
+    else deps.log.error({ err: error, ...context }, 'answering a message failed');
+  });
   return {
     message: toMessageView(stored.message),
     conversationId: stored.conversation.id,

@@ -19,6 +19,19 @@ export interface TurnScheduler {
   run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T>;
   /** Conversations with a turn queued or running on this node. */
   readonly active: number;
+  /**
+   * Shutdown: starts no more turns (a queued one fails with `TurnsStoppedError`, its message
+   * left waiting for the sweep of whichever node runs next) and waits up to `timeoutMs` for the
+   * turns already running to finish, so none is cut off half-way by the database closing.
+   */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export class TurnsStoppedError extends Error {
+  constructor() {
+    super('this server is shutting down: the message is answered by the next sweep');
+    this.name = 'TurnsStoppedError';
+  }
 }
 
 export interface TurnSchedulerOptions {
@@ -39,6 +52,7 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
   const waitMs = options.waitMs ?? leaseMs + 5_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const tails = new Map<string, Promise<unknown>>();
+  let stopped = false;
 
   async function acquire(orgId: string, conversationId: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -76,6 +90,7 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
     run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T> {
       const previous = tails.get(conversationId) ?? Promise.resolve();
       const turn = previous.then(async () => {
+        if (stopped) throw new TurnsStoppedError();
         await acquire(orgId, conversationId);
         try {
           return await work();
@@ -90,6 +105,13 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
         if (tails.get(conversationId) === tail) tails.delete(conversationId);
       });
       return turn;
+    },
+    async stop(timeoutMs) {
+      stopped = true;
+      const deadline = Date.now() + timeoutMs;
+      while (tails.size > 0 && Date.now() < deadline) {
+        await Promise.race([Promise.all(tails.values()), sleep(Math.min(100, deadline - Date.now()))]);
+      }
     },
   };
 }

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOfflineQualifier } from '../../agents/offline-model/offline-qualifier.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createConversationHarness, newVisitorId } from '../../tests/support/conversation-harness.ts';
 import { createTestDatabase } from '../../tests/support/test-database.ts';
 import { listMessages } from '../conversations.ts';
 import { createDemoOrganization } from '../demo-organization.ts';
+import type { QualifierModel } from '../qualification/qualifier-model.ts';
+import { acceptInbound } from './conversation-service.ts';
 import { answerWaitingMessages } from './waiting-messages.ts';
 
 let db: Database;
@@ -71,5 +73,57 @@ describe('messages left waiting by a crash', () => {
     await answerWaitingMessages(harness.deps);
     expect((await lastMessage(young)).direction).toBe('inbound');
     expect((await lastMessage(leased)).direction).toBe('inbound');
+  });
+});
+
+describe('a server shutting down', () => {
+  it('finishes the turn it is running, starts no other, and leaves the rest to the next sweep', async () => {
+    // A model that holds its first turn until the test lets it go.
+    const offline = createOfflineQualifier();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let turns = 0;
+    const slowModel: QualifierModel = {
+      name: 'slow',
+      async runTurn(request) {
+        if (turns++ === 0) await held;
+        return offline.runTurn(request);
+      },
+    };
+    const stopping = createConversationHarness({ db, model: slowModel });
+    const visitorId = newVisitorId();
+    const send = (body: string) =>
+      acceptInbound(stopping.deps, { orgId, channel: 'web', from: { visitorId }, body });
+    const first = await send('Hi, we need better forecasting.');
+    await vi.waitFor(() => expect(turns).toBe(1));
+    await send('We have about $40k for it.'); // its turn is queued behind the running one
+
+    const stopped = stopping.deps.scheduler.stop(10_000);
+    release();
+    await stopped;
+    const messages = await listMessages(db, orgId, first.conversationId);
+    expect(messages.map((m) => [m.direction, m.status])).toEqual([
+      ['inbound', 'processed'],
+      ['inbound', 'received'], // stored while the first answer was being written
+      ['outbound', 'sent'],
+    ]);
+    expect(stopping.logs.filter((line) => line.level === 'error')).toEqual([]);
+
+    // The next node's sweep answers what was left.
+    await db.query(
+      `update messages set created_at = now() - interval '1 minute' where conversation_id = $1`,
+      [first.conversationId],
+    );
+    const next = createConversationHarness({ db, model: createOfflineQualifier() });
+    await answerWaitingMessages(next.deps);
+    const after = await listMessages(db, orgId, first.conversationId);
+    expect(after.map((m) => [m.direction, m.status])).toEqual([
+      ['inbound', 'processed'],
+      ['inbound', 'processed'],
+      ['outbound', 'sent'],
+      ['outbound', 'sent'],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { ConversationServiceDeps } from './conversation-deps.ts';
 import { answerPending } from './conversation-turn.ts';
+import { TurnsStoppedError } from './turn-scheduler.ts';
 
 /**
  * Prospect messages are acknowledged (widget ack, webhook 200) as soon as they are stored, and
@@ -40,6 +41,7 @@ export async function answerWaitingMessages(
     try {
       await answerPending(deps, org_id, conversation_id);
     } catch (error) {
+      if (error instanceof TurnsStoppedError) break; // shutting down: the next sweep goes on
       failed++;
       deps.log.error(
         { err: error, orgId: org_id, conversationId: conversation_id },
