@@ -207,7 +207,7 @@ describe('the QuotaHit MCP server', () => {
       averageScore: 55,
       byRoute: { [routed.data.mode]: 1 },
     });
-    expect(summary.text).toContain('All 1 lead:');
+    expect(summary.text).toContain('1 lead in the pipeline:');
 
     const runs = await call<Items<unknown>>('list_workflow_runs', { contactId: leadId, status: ['failed'] });
     expect(runs.isError).toBeFalsy();

@@ -13,7 +13,7 @@ import type { QualifierAnswer } from '../core/conversations/conversation-service
 import type { ConversationView, MessageView } from '../core/conversations.ts';
 import type { Lead } from '../core/leads.ts';
 import { channels, outboundPurposes } from '../core/outbound-message.ts';
-import type { QueuedLead } from '../core/routing/lead-assignments.ts';
+import type { PipelineSummary } from '../core/pipeline-summary.ts';
 import type { RouteResult } from '../core/routing/route-lead.ts';
 import type { ScoreLeadResult } from '../core/scoring/score-lead.ts';
 import type { WorkflowRunView } from '../inngest/workflow-runs.ts';
@@ -494,25 +494,19 @@ export function buildServer(options: BuildServerOptions): McpServer {
     {
       title: 'Pipeline summary',
       description:
-        `Where the most recent leads (up to ${leadListMax}) stand: counts by status, qualification outcome ` +
-        'and route, the highest scores, and how many leads wait for a rep.',
+        'Where every lead stands: counts by status, qualification outcome and route, the average ' +
+        'and highest scores, and how many leads wait for a rep.',
       inputSchema: {},
       annotations: readOnly,
     },
     guarded(async () => {
-      const [leads, queue] = await Promise.all([
-        api.get<{ items: Lead[] }>('/api/leads', { limit: leadListMax }),
-        api.get<{ items: QueuedLead[] }>('/api/routing/queue'),
-      ]);
-      const summary = summarize(leads.body.items, queue.body.items.length);
+      const { body: summary } = await api.get<PipelineSummary>('/api/leads/summary');
       const counts = (tally: Record<string, number>) =>
         Object.entries(tally)
           .map(([name, count]) => `${name} ${count}`)
           .join(', ') || '—';
       const text = [
-        summary.leads < leadListMax
-          ? `All ${counted(summary.leads, 'lead')}:`
-          : `The ${summary.leads} most recent leads (older ones are not counted):`,
+        `${counted(summary.leads, 'lead')} in the pipeline:`,
         `By status: ${counts(summary.byStatus)}`,
         `By outcome: ${counts(summary.byOutcome)}`,
         `By route: ${counts(Object.fromEntries(Object.entries(summary.byRoute).map(([m, n]) => [routeModeText(m), n])))}`,
@@ -525,28 +519,4 @@ export function buildServer(options: BuildServerOptions): McpServer {
   );
 
   return server;
-}
-
-/** Tallies, nothing more: every decision behind them was made by the server. */
-function summarize(leads: Lead[], waitingForRep: number) {
-  const tally = (key: (lead: Lead) => string | null | undefined) => {
-    const counts: Record<string, number> = {};
-    for (const lead of leads) {
-      const value = key(lead);
-      if (value) counts[value] = (counts[value] ?? 0) + 1;
-    }
-    return counts;
-  };
-  const scored = leads.filter((lead) => lead.leadScore !== null);
-  const total = scored.reduce((sum, lead) => sum + (lead.leadScore ?? 0), 0);
-  return {
-    leads: leads.length,
-    byStatus: tally((lead) => lead.status),
-    byOutcome: tally((lead) => lead.qualification.outcome),
-    byRoute: tally((lead) => (lead.routing as { mode?: string } | null)?.mode),
-    scored: scored.length,
-    averageScore: scored.length ? Math.round(total / scored.length) : null,
-    waitingForRep,
-    topLeads: [...scored].sort((a, b) => (b.leadScore ?? 0) - (a.leadScore ?? 0)).slice(0, 5),
-  };
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../../../core/db.ts';
 import { findLeads, getLead, upsertLead } from '../../../core/leads.ts';
+import { pipelineSummary } from '../../../core/pipeline-summary.ts';
 import { apiAuth } from '../api-auth.ts';
 import { requireUuid } from '../params.ts';
 
@@ -16,6 +17,12 @@ export function leadRoutes(db: Db): Router {
   router.get('/api/leads', async (req, res) => {
     const { orgId } = apiAuth(res);
     res.json({ items: await findLeads(db, orgId, req.query as Record<string, string>) });
+  });
+
+  // Before `/api/leads/:id`, which would otherwise take "summary" for an id.
+  router.get('/api/leads/summary', async (_req, res) => {
+    const { orgId } = apiAuth(res);
+    res.json(await pipelineSummary(db, orgId));
   });
 
   router.get('/api/leads/:id', async (req, res) => {
