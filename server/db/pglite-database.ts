@@ -29,7 +29,14 @@ export async function openPglite(
         }),
       ),
     close: async () => {
-      await queue.idle();
+      // Work already queued finishes first, but a transaction stuck on something outside the
+      // database (a provider call in a workflow step) does not hold the shutdown forever.
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, closeWaitMs);
+      });
+      await Promise.race([queue.idle(), giveUp]);
+      clearTimeout(timer);
       await pg.close();
     },
     dump: () => queue.run(false, () => pg.dumpDataDir('none') as Promise<Blob>),
@@ -83,6 +90,9 @@ function createStatementQueue() {
     },
   };
 }
+
+/** How long closing waits for queued work. */
+const closeWaitMs = 10_000;
 
 export interface PgliteDatabase extends Database {
   /** The whole database as a tarball, loadable with `loadDataDir`. */
