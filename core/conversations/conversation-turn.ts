@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { type AuditEntry, recordAudit } from '../audit.ts';
 import { aiDisclosure } from '../compliance/ai-disclosure.ts';
-import {
-  handleInboundText,
-  handleOptOut,
-  isPlainLanguageOptOut,
-  parseSmsKeyword,
-} from '../compliance/opt-out.ts';
+import { handleInboundText, handleOptOut } from '../compliance/opt-out.ts';
 import type { ConversationRow, MessageRow } from '../conversations.ts';
 import type { Db } from '../db.ts';
 import { notFound } from '../errors.ts';
@@ -20,7 +15,12 @@ import {
   type QualificationRecord,
   readQualification,
 } from '../qualification/bant-state.ts';
-import { detectHandoffRequest, detectInjection, detectOptOutRequest } from '../qualification/guardrails.ts';
+import {
+  detectHandoffRequest,
+  detectInjection,
+  detectOptOutRequest,
+  mayBeComplianceCommand,
+} from '../qualification/guardrails.ts';
 import { type KnowledgeDocument, retrieveKnowledge } from '../qualification/knowledge-retrieval.ts';
 import {
   evaluateOutcome,
@@ -194,12 +194,8 @@ async function complianceCommand(deps: ConversationServiceDeps, ctx: TurnContext
     inboundId: inbound.id,
     now: deps.now(),
   };
-  const texting = base.channel === 'sms' || base.channel === 'whatsapp';
-  const body = inbound.body;
   // Most messages are none of these: skip the transaction for them.
-  if (!(texting && parseSmsKeyword(body)) && !isPlainLanguageOptOut(body) && !detectOptOutRequest(body)) {
-    return false;
-  }
+  if (!mayBeComplianceCommand(base.channel, inbound.body)) return false;
   const stored = await deps.db.transaction(async (tx) => {
     const command = await handleInboundText(tx, { ...base, message: inbound.body });
     let optedOut = command.action === 'opted_out';

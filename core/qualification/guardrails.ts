@@ -1,3 +1,6 @@
+import { isPlainLanguageOptOut, parseSmsKeyword } from '../compliance/opt-out.ts';
+import type { Channel } from '../outbound-message.ts';
+
 /**
  * Checks on the prospect's text that run before any model sees it. They are deliberately plain
  * patterns: they must work the same with the offline model and with Claude, and a false positive
@@ -143,4 +146,16 @@ export function createRateLimiter(options: {
       return true;
     },
   };
+}
+
+/**
+ * Whether a prospect message may be a compliance command — a carrier keyword on a texting
+ * channel (STOP, START, HELP), an opt-out in plain language or a request to stop — which the
+ * compliance module answers instead of the agent. The cheap check before any database work.
+ */
+export function mayBeComplianceCommand(channel: Channel, text: string): boolean {
+  const texting = channel === 'sms' || channel === 'whatsapp';
+  return (
+    (texting && parseSmsKeyword(text) !== null) || isPlainLanguageOptOut(text) || detectOptOutRequest(text)
+  );
 }
