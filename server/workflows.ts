@@ -9,6 +9,8 @@ import { executeDueFollowUps } from '../core/follow-ups/execute-due-follow-ups.t
 import {
   cancelSequences,
   cancelSequencesAfterReply,
+  reEngageAfterReply,
+  type ScheduleResult,
   scheduleSequence,
 } from '../core/follow-ups/follow-up-sequences.ts';
 import { getOrganization } from '../core/organizations.ts';
@@ -59,14 +61,20 @@ export function createWorkflows(
       followThroughRoute(routing, orgId, contactId, mode, repId),
     assignQueuedLeads: () => assignAllQueuedLeads({ db }),
   });
+  // A step's result is its memo: the sequence's id, not the whole sequence.
+  const scheduled = (result: ScheduleResult) => ({
+    scheduled: result.scheduled,
+    sequenceId: result.sequence?.id,
+    reason: result.reason,
+  });
   const followUps = followUpWorkflows({
-    schedule: async (orgId, contactId, sequence) => {
-      const result = await scheduleSequence(db, orgId, contactId, sequence);
-      return { scheduled: result.scheduled, sequenceId: result.sequence?.id, reason: result.reason };
-    },
+    schedule: async (orgId, contactId, sequence) =>
+      scheduled(await scheduleSequence(db, orgId, contactId, sequence)),
     cancel: (orgId, contactId, reason) => cancelSequences(db, orgId, contactId, reason),
     cancelAfterReply: (orgId, contactId, messageId) =>
       cancelSequencesAfterReply(db, orgId, contactId, messageId),
+    reEngageAfterReply: async (orgId, contactId, messageId) =>
+      scheduled(await reEngageAfterReply(db, orgId, contactId, messageId)),
     executeDue: () => executeDueFollowUps({ db, conversations }),
   });
   const log = logger.child({ component: 'workflows' });

@@ -6,6 +6,7 @@ import { DomainError } from '../errors.ts';
 import { getLead } from '../leads.ts';
 import { getOrganization } from '../organizations.ts';
 import type { Channel } from '../outbound-message.ts';
+import { mayBeComplianceCommand } from '../qualification/guardrails.ts';
 import {
   delayMs,
   type FollowUpChannelPreference,
@@ -259,6 +260,48 @@ export async function cancelSequencesAfterReply(
   );
   if (!message) return { cancelled: 0 };
   return cancelSequences(db, orgId, contactId, 'prospect_replied', { startedBefore: message.created_at });
+}
+
+/**
+ * After a prospect message (which cancelled the sequences before it): a lead the agent is still
+ * qualifying gets `re-engage` again, counted from this message, so a lead who goes quiet at any
+ * point of the conversation is nudged, not only one who never answered the first message. Not
+ * when a rep has the conversation or it is closed, the lead already has an outcome, or the
+ * message asks to stop (the compliance module handles it; the gate would refuse the touches).
+ */
+export async function reEngageAfterReply(
+  db: Db,
+  orgId: string,
+  contactId: string,
+  messageId: string,
+): Promise<ScheduleResult> {
+  const [message] = await db.query<{
+    body: string;
+    channel: Channel;
+    conversation_status: string;
+    mode: string;
+    outcome: string | null;
+    lead_status: string;
+  }>(
+    `select m.body, m.channel, c.status as conversation_status, c.mode,
+       ct.qualification ->> 'outcome' as outcome, ct.status as lead_status
+     from messages m
+     join conversations c on c.org_id = m.org_id and c.id = m.conversation_id
+     join contacts ct on ct.org_id = m.org_id and ct.id = m.contact_id
+     where m.org_id = $1 and m.id = $2 and m.contact_id = $3 and m.direction = 'inbound'`,
+    [orgId, messageId, contactId],
+  );
+  if (!message) return { scheduled: false, reason: 'no such prospect message' };
+  if (message.conversation_status !== 'open' || message.mode !== 'ai') {
+    return { scheduled: false, reason: 'the agent is not holding this conversation' };
+  }
+  if (message.outcome || !['new', 'scored', 'qualifying'].includes(message.lead_status)) {
+    return { scheduled: false, reason: 'the lead is past qualification' };
+  }
+  if (mayBeComplianceCommand(message.channel, message.body)) {
+    return { scheduled: false, reason: 'the message may ask to stop' };
+  }
+  return scheduleSequence(db, orgId, contactId, 're-engage');
 }
 
 /** Cancels one active sequence and its unsent touches, inside the caller's transaction. */

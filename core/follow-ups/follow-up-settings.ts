@@ -7,7 +7,7 @@ import { templateProblems } from './follow-up-template.ts';
 /**
  * Follow-up sequences: named series of touches, each sent a delay after the previous one (the
  * first, a delay after the sequence starts). Two come built in — `nurture` for a lead the
- * qualifier decided NURTURE, `re-engage` for a lead who went quiet after the first message —
+ * qualifier decided NURTURE, `re-engage` for a lead who went quiet while being qualified —
  * and an organization overrides them, turns them off or adds its own in `settings.followUps`:
  *
  *     { "sequences": { "nurture": { "steps": [{ "delay": "3d", "body": "Hi {{firstName}}, …" }] },

@@ -23,6 +23,7 @@ import {
   cancelSequences,
   cancelSequencesAfterReply,
   listFollowUpSequences,
+  reEngageAfterReply,
   scheduleSequence,
 } from './follow-up-sequences.ts';
 import { saveFollowUpSettings } from './follow-up-settings.ts';
@@ -195,6 +196,54 @@ describe('scheduleSequence', () => {
       reason: 'the organization turned "nurture" off',
     });
     expect(await listFollowUpSequences(db, org, { contactId: phoneOnly.id })).toEqual([]);
+  });
+});
+
+describe('reEngageAfterReply', () => {
+  /** A prospect message stored in the lead's open email thread, as the conversation service stores it. */
+  async function prospectWrites(orgId: string, contactId: string, conversationId: string, body: string) {
+    const rows = await db.query<{ id: string }>(
+      `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body, status)
+       values ($1, $2, $3, 'inbound', 'email', 'prospect', $4, 'received') returning id`,
+      [orgId, conversationId, contactId, body],
+    );
+    return rows[0]!.id;
+  }
+
+  it('starts re-engage only while the agent is still qualifying the lead, and never on a request to stop', async () => {
+    const acme = await newOrg();
+    const h = harness(acme);
+    const lead = await newLead(acme);
+    const opened = await startQualification(h.deps.conversations, acme, lead.id);
+    const conversationId = opened.conversationId!;
+    const reEngage = async (body: string) =>
+      reEngageAfterReply(db, acme, lead.id, await prospectWrites(acme, lead.id, conversationId, body));
+
+    // Before the turn that would close the conversation has run, a request to stop starts nothing.
+    expect(await reEngage('Please remove me from your list.')).toMatchObject({
+      scheduled: false,
+      reason: 'the message may ask to stop',
+    });
+    const started = await reEngage('Send me the pricing, I will look next week.');
+    expect(started).toMatchObject({ scheduled: true, sequence: { name: 're-engage', status: 'active' } });
+    await cancelSequences(db, acme, lead.id, 'prospect_replied');
+
+    await db.query(
+      `update contacts set qualification = '{"outcome":"NURTURE"}', status = 'nurture' where id = $1`,
+      [lead.id],
+    );
+    expect(await reEngage('Maybe next quarter.')).toMatchObject({
+      scheduled: false,
+      reason: 'the lead is past qualification',
+    });
+    await db.query(`update contacts set qualification = '{}', status = 'qualifying' where id = $1`, [
+      lead.id,
+    ]);
+    await db.query(`update conversations set mode = 'human' where id = $1`, [conversationId]);
+    expect(await reEngage('Thanks, Dana.')).toMatchObject({
+      scheduled: false,
+      reason: 'the agent is not holding this conversation',
+    });
   });
 });
 

@@ -14,6 +14,7 @@ import {
   cancelSequences,
   cancelSequencesAfterReply,
   listFollowUpSequences,
+  reEngageAfterReply,
   scheduleSequence,
 } from '../../core/follow-ups/follow-up-sequences.ts';
 import { upsertLead } from '../../core/leads.ts';
@@ -46,6 +47,7 @@ const workflows = () =>
     schedule: (org, contactId, sequence) => scheduleSequence(db, org, contactId, sequence),
     cancel: (org, contactId, reason) => cancelSequences(db, org, contactId, reason),
     cancelAfterReply: (org, contactId, messageId) => cancelSequencesAfterReply(db, org, contactId, messageId),
+    reEngageAfterReply: (org, contactId, messageId) => reEngageAfterReply(db, org, contactId, messageId),
     executeDue: async () => {
       const result = await executeDueFollowUps({ db, conversations: conversations() });
       executed.push(result);
@@ -94,6 +96,37 @@ describe('follow-up workflows', () => {
     const nurtureOf = async () => (await sequencesOf(lead.id)).find((s) => s.name === 'nurture');
     await waitFor(async () => (await nurtureOf())?.status === 'cancelled', 'the cancellation');
     expect(await nurtureOf()).toMatchObject({ endedReason: 'prospect_replied' });
+  });
+
+  it('a lead who goes quiet later in the conversation is re-engaged from their last message', async () => {
+    start();
+    const lead = await newLead();
+    const write = (body: string) =>
+      receiveInbound(conversations(), { orgId, channel: 'email', from: { email: lead.email }, body });
+    const reEngages = async () => (await sequencesOf(lead.id)).filter((s) => s.name === 're-engage');
+
+    await write('Hi, we are looking at forecasting tools.');
+    runtime.poke();
+    await waitFor(async () => (await reEngages()).length === 1, 're-engage after the first message');
+
+    await write('Our forecasts are always wrong and deals slip.');
+    runtime.poke();
+    await waitFor(async () => (await reEngages()).length === 2, 're-engage after the second message');
+    const [latest, earlier] = await reEngages();
+    expect(latest).toMatchObject({ status: 'active' });
+    expect(earlier).toMatchObject({ status: 'cancelled', endedReason: 'prospect_replied' });
+    // Counted from the latest message: its first touch is two days after it.
+    expect(new Date(latest!.messages[0]!.dueAt).getTime()).toBeGreaterThan(
+      new Date(earlier!.messages[0]!.dueAt).getTime(),
+    );
+
+    // Asking to stop ends the nudging: the reply cancels it and none starts again.
+    await write('Please stop emailing me.');
+    runtime.poke();
+    await waitFor(async () => (await reEngages()).every((s) => s.status === 'cancelled'), 'the cancellation');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    runtime.poke();
+    expect((await reEngages()).map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
   });
 
   it('a first message starts re-engage; a revoked consent or a QUALIFIED outcome stops follow-ups', async () => {

@@ -10,6 +10,8 @@ export interface FollowUpSteps {
   cancel(orgId: string, contactId: string, reason: string): Promise<unknown>;
   /** Stops the contact's sequences that started before this prospect message. */
   cancelAfterReply(orgId: string, contactId: string, messageId: string): Promise<unknown>;
+  /** Starts `re-engage` again, from this message, for a lead the agent is still qualifying. */
+  reEngageAfterReply(orgId: string, contactId: string, messageId: string): Promise<unknown>;
   /** Sends the due touches of every organization; returns `{sent, failed, skipped}`. */
   executeDue(): Promise<unknown>;
 }
@@ -38,7 +40,7 @@ export function followUpWorkflows(steps: FollowUpSteps): WorkflowDefinition<neve
     name: 'Nudge a lead who does not answer the first message',
     triggers: [{ event: 'lead.qualification.started' }],
     concurrency: perContact,
-    // The touches wait days and a reply cancels them, so a lead who answers never gets one.
+    // The touches wait days and a reply cancels them; the reply then starts a new one (below).
     handler: async ({ event, step }) => {
       const { orgId, contactId } = event.data;
       return step.run('schedule-re-engage', () => steps.schedule(orgId, contactId, 're-engage'));
@@ -47,12 +49,16 @@ export function followUpWorkflows(steps: FollowUpSteps): WorkflowDefinition<neve
 
   const onReply = defineWorkflow({
     id: 'follow-ups-stop-on-reply',
-    name: 'Stop follow-ups when the prospect writes',
+    name: 'Stop follow-ups when the prospect writes; nudge again if they go quiet',
     triggers: [{ event: 'conversation.message.received' }],
     concurrency: perContact,
     handler: async ({ event, step }) => {
       const { orgId, contactId, messageId } = event.data;
-      return step.run('cancel', () => steps.cancelAfterReply(orgId, contactId, messageId));
+      const cancelled = await step.run('cancel', () => steps.cancelAfterReply(orgId, contactId, messageId));
+      const reEngage = await step.run('re-engage', () =>
+        steps.reEngageAfterReply(orgId, contactId, messageId),
+      );
+      return { cancelled, reEngage };
     },
   });
 
