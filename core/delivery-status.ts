@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { systemActor } from './actor.ts';
-import { recordAudit } from './audit.ts';
-import { suppressAddress } from './compliance/suppressions.ts';
+import { recordSuppression } from './compliance/suppressions.ts';
 import type { Db } from './db.ts';
 import { emitEvent } from './events.ts';
 import { type Channel, channels } from './outbound-message.ts';
@@ -150,27 +149,17 @@ async function blockAddress(
           ? 'unsubscribed'
           : null;
   if (!reason) return;
-  await suppressAddress(tx, update.orgId, {
-    channel: delivery.channel,
-    address: delivery.to_address,
-    reason,
-    contactId: delivery.contact_id,
-  });
-  await recordAudit(tx, {
-    orgId: update.orgId,
-    actor: systemActor,
-    action: 'suppression.added',
-    entityType: 'address',
-    entityId: delivery.to_address,
-    contactId: delivery.contact_id,
-    details: {
-      channel: delivery.channel,
-      reason,
+  await recordSuppression(
+    tx,
+    update.orgId,
+    { channel: delivery.channel, address: delivery.to_address, reason, contactId: delivery.contact_id },
+    systemActor,
+    {
       provider: update.provider,
       providerMessageId: update.providerMessageId,
       ...(update.error ? { error: update.error } : {}),
     },
-  });
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import { recordAudit } from './audit.ts';
 import { withAiDisclosure } from './compliance/ai-disclosure.ts';
 import { checkOutbound } from './compliance/outbound-gate.ts';
 import { getRecipient, recipientAddress } from './compliance/recipient.ts';
-import { normalizeAddress, suppressAddress } from './compliance/suppressions.ts';
+import { normalizeAddress, recordSuppression } from './compliance/suppressions.ts';
 import { listUnsubscribeHeaders, unsubscribeToken, unsubscribeUrl } from './compliance/unsubscribe-link.ts';
 import type { Db } from './db.ts';
 import { DomainError } from './errors.ts';
@@ -229,21 +229,18 @@ async function deliver(deps: OutboundDeps, { row, sender, message }: Claimed): P
       await audit(tx, message, done, `outbound.${status}`, 'failed');
       // The provider knows of an opt-out we missed (STOP sent to the carrier): never try again.
       if (optedOut && message.channel !== 'web') {
-        await suppressAddress(tx, message.orgId, {
-          channel: message.channel,
-          address: message.to,
-          reason: 'unsubscribed',
-          contactId: message.contactId,
-        });
-        await recordAudit(tx, {
-          orgId: message.orgId,
-          actor: systemActor,
-          action: 'suppression.added',
-          entityType: 'address',
-          entityId: message.to,
-          contactId: message.contactId,
-          details: { channel: message.channel, reason: 'unsubscribed', source: 'provider_refusal' },
-        });
+        await recordSuppression(
+          tx,
+          message.orgId,
+          {
+            channel: message.channel,
+            address: message.to,
+            reason: 'unsubscribed',
+            contactId: message.contactId,
+          },
+          systemActor,
+          { source: 'provider_refusal' },
+        );
       }
       return storedResult(done);
     });

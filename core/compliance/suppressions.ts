@@ -42,12 +42,16 @@ export async function suppressAddress(db: Db, orgId: string, input: SuppressionI
   );
 }
 
-/** For provider webhooks (bounce, spam complaint, carrier-reported unsubscribe). */
+/**
+ * Blocks an address and audits why: provider reports (bounce, spam complaint, a carrier-known
+ * opt-out). `details` says where the report came from.
+ */
 export async function recordSuppression(
   db: Db,
   orgId: string,
   input: SuppressionInput,
   actor: Actor,
+  details: Record<string, unknown> = {},
 ): Promise<void> {
   const suppression = suppressionSchema.parse(input);
   await db.transaction(async (tx) => {
@@ -59,7 +63,7 @@ export async function recordSuppression(
       entityType: 'address',
       entityId: normalizeAddress(suppression.channel, suppression.address),
       contactId: suppression.contactId,
-      details: { channel: suppression.channel, reason: suppression.reason },
+      details: { channel: suppression.channel, reason: suppression.reason, ...details },
     });
   });
 }
