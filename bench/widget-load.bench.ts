@@ -7,7 +7,6 @@
  *   BENCH_WIDGETS=200 BENCH_SECONDS=10 npx tsx bench/widget-load.bench.ts
  *   BENCH_INTERVAL_MS=10000 npx tsx bench/widget-load.bench.ts            # one message per 10 s each
  *   BENCH_TARGETS=quotahit npx tsx bench/widget-load.bench.ts             # skip the echo
- *   BENCH_PGLITE_YIELD=slice npx tsx bench/widget-load.bench.ts           # experiment, see below
  *   BENCH_CPU_PROF=/tmp/prof npx tsx bench/widget-load.bench.ts           # V8 CPU profile of the server
  *
  * Every process is separate, so each is measured alone and the clients do not take the server's
@@ -21,9 +20,6 @@
  * every acknowledged client id is stored exactly once, with the id the ack named, in send order
  * (the bench exits 1 if one is not). The server's event-loop delay over the window is reported:
  * it is how long socket reads, acks and heartbeats waited.
- *
- * BENCH_PGLITE_YIELD=slice measures a possible change rather than the server as it is: PGlite
- * work then gives the event loop a turn after every 10 ms of it (see quotahit-server.ts).
  */
 import { type ChildProcess, execSync, fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -42,7 +38,6 @@ const ackTimeoutMs = Number(process.env.BENCH_ACK_TIMEOUT_MS ?? 20_000);
 const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 10_000);
 const targets = (process.env.BENCH_TARGETS ?? 'echo,quotahit').split(',') as ('echo' | 'quotahit')[];
 const origin = 'https://shop.bench.test';
-const yieldExperiment = process.env.BENCH_PGLITE_YIELD ?? '';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const childArgv = ['--import', 'tsx'];
 
@@ -279,10 +274,7 @@ async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
     await exited;
     const verification = name === 'quotahit' ? await verify(dataDir, results) : undefined;
     return {
-      name:
-        name === 'echo'
-          ? 'bare socket.io echo'
-          : `QuotaHit (PGlite${yieldExperiment ? `, yield per ${yieldExperiment}` : ''})`,
+      name: name === 'echo' ? 'bare socket.io echo' : 'QuotaHit (PGlite)',
       connected: connected.reduce((sum, c) => sum + c.connected, 0),
       connectFailures: Object.assign({}, ...connected.map((c) => c.failures)),
       connectMs: Math.max(...connected.map((c) => c.ms)),
@@ -367,7 +359,7 @@ console.log(
   `${count(widgetCount)} widgets on loopback over ${clientProcesses} client processes, one message every ${intervalMs / 1000} s each for ${seconds} s (${count(Math.round((widgetCount * 1000) / intervalMs))} messages/s offered); ack timeout ${ackTimeoutMs / 1000} s`,
 );
 console.log(
-  `QuotaHit: startServer on a fresh DATA_DIR (PGlite), offline model answering every message; bench-only: messagesPerMinute raised to ${process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000} (loadout: 20), allowedOrigins = [${origin}]${yieldExperiment ? `; EXPERIMENT: PGlite work yields to the event loop (BENCH_PGLITE_YIELD=${yieldExperiment})` : ''}`,
+  `QuotaHit: startServer on a fresh DATA_DIR (PGlite), offline model answering every message; bench-only: messagesPerMinute raised to ${process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000} (loadout: 20), allowedOrigins = [${origin}]`,
 );
 
 const runs: TargetRun[] = [];

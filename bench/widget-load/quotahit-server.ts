@@ -9,20 +9,15 @@
  * - the demo organization's `allowedOrigins` set to the bench's site, so every connection passes
  *   the gateway's real origin check rather than an empty allow-list.
  *
- * With BENCH_PGLITE_YIELD=slice it also runs the experiment described at the end of this
- * file (off by default). It talks to the bench over the fork IPC channel: `ready` once listening; `memory` answers with
+ * It talks to the bench over the fork IPC channel: `ready` once listening; `memory` answers with
  * `process.memoryUsage()` after a full GC (run with --expose-gc); `stop` closes it as SIGTERM does.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { systemActor } from '../../core/actor.ts';
 import { updateOrganizationSettings } from '../../core/organizations.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
 import { startServer } from '../../server/start-server.ts';
 import { answerMemory, type BenchTargetMessage } from './target-ipc.ts';
-
-if (process.env.BENCH_PGLITE_YIELD === 'slice')
-  yieldEverySlice(Number(process.env.BENCH_PGLITE_SLICE_MS ?? 10));
 
 const origin = process.env.BENCH_ORIGIN ?? 'https://shop.bench.test';
 const messagesPerMinute = Number(process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000);
@@ -51,33 +46,3 @@ process.send!({
   orgId: running.demo.orgId,
   origin,
 });
-
-/**
- * An experiment, off unless BENCH_PGLITE_YIELD=slice: server/db/pglite-database.ts gives the
- * event loop a turn before each top-level statement; this variant instead runs statements one at
- * a time in arrival order and lets the event loop in after every `BENCH_PGLITE_SLICE_MS` (10) of
- * database work. Statements inside a transaction are left alone.
- */
-function yieldEverySlice(sliceMs: number): void {
-  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const proto = PGlite.prototype as unknown as Record<
-    'query' | 'transaction',
-    (...args: unknown[]) => Promise<unknown>
-  >;
-  let tail: Promise<unknown> = Promise.resolve();
-  let sliceStart = performance.now();
-  for (const name of ['query', 'transaction'] as const) {
-    const original = proto[name];
-    proto[name] = function (this: PGlite, ...args: unknown[]) {
-      const run = tail.then(async () => {
-        if (performance.now() - sliceStart > sliceMs) {
-          await nextTurn();
-          sliceStart = performance.now();
-        }
-        return original.apply(this, args);
-      });
-      tail = run.catch(() => {});
-      return run;
-    };
-  }
-}
