@@ -48,6 +48,8 @@ export interface ResendInboundEmail {
   html?: string | null;
   cc?: string[];
   headers?: Record<string, string>;
+  /** The email's Message-ID as the sender's mail system wrote it (default: a well-formed one). */
+  messageId?: string;
 }
 
 export interface FailureOptions {
@@ -276,7 +278,7 @@ export async function startResendLoopback(): Promise<ResendLoopback> {
     receiveEmail(email) {
       const id = randomUUID();
       const createdAt = new Date().toISOString();
-      const messageId = `<${randomUUID()}@mail.prospect.example>`;
+      const messageId = email.messageId ?? `<${randomUUID()}@mail.prospect.example>`;
       received.set(id, {
         object: 'email',
         id,

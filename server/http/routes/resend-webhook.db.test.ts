@@ -193,6 +193,21 @@ describe('POST /webhooks/resend: inbound email', () => {
     expect(contacts).toHaveLength(1);
   });
 
+  it('never echoes a malformed Message-ID into the answer’s headers', async () => {
+    const thread = await emailConversation();
+    const reply = resend.receiveEmail({
+      from: `Pat Lee <${thread.address}>`,
+      to: [thread.replyTo],
+      subject: 'Re: Quick question from Brightwave',
+      text: 'What does it cost?',
+      messageId: '<x@y>\r\nBcc: everyone@list.example',
+    });
+    expect((await deliver(reply)).body).toMatchObject({ status: 'stored' });
+    const sent = await answerTo(thread, 2);
+    expect(sent.headers ?? {}).not.toHaveProperty('In-Reply-To');
+    expect(sent.headers ?? {}).not.toHaveProperty('References');
+  });
+
   it('processes a webhook delivered twice once, and the same email under another event id once', async () => {
     const thread = await emailConversation();
     const reply = prospectReply(thread, 'Our CFO signs off.');
