@@ -109,15 +109,15 @@ export async function receiveInbound(
 ): Promise<InboundResult> {
   const stored = await storeAndAnnounce(deps, input);
   await stored.answering;
-  const { inbound } = stored;
+  const { org_id: orgId, id: conversationId } = stored.conversation;
   const [rows, reply] = await Promise.all([
     deps.db.query<ConversationRow & { contact_qualification: unknown }>(
       `select c.*, ct.qualification as contact_qualification
        from conversations c join contacts ct on ct.org_id = c.org_id and ct.id = c.contact_id
        where c.org_id = $1 and c.id = $2`,
-      [inbound.orgId, stored.conversation.id],
+      [orgId, conversationId],
     ),
-    findReply(deps.db, inbound.orgId, stored.conversation.id, stored.message.id),
+    findReply(deps.db, orgId, conversationId, stored.message.id),
   ]);
   const { contact_qualification, ...conversation } = rows[0]!;
   const qualification = readQualification(contact_qualification);
@@ -136,7 +136,7 @@ export async function receiveInbound(
 async function storeAndAnnounce(
   deps: ConversationServiceDeps,
   input: InboundMessage,
-): Promise<StoredInbound & { inbound: ParsedInboundMessage; answering: Promise<void> | null }> {
+): Promise<StoredInbound & { answering: Promise<void> | null }> {
   const parsed = inboundMessageSchema.safeParse(input);
   if (!parsed.success) throw new DomainError('invalid', z.prettifyError(parsed.error));
   const inbound = parsed.data;
@@ -148,7 +148,7 @@ async function storeAndAnnounce(
     );
   }
   const stored = await storeInbound(deps, inbound);
-  if (stored.duplicate) return { ...stored, inbound, answering: null };
+  if (stored.duplicate) return { ...stored, answering: null };
   deps.feed.publish({
     type: 'message',
     orgId: inbound.orgId,
@@ -156,7 +156,7 @@ async function storeAndAnnounce(
     contactId: stored.contactId,
     message: toMessageView(stored.message),
   });
-  return { ...stored, inbound, answering: answerPending(deps, inbound.orgId, stored.conversation.id) };
+  return { ...stored, answering: answerPending(deps, inbound.orgId, stored.conversation.id) };
 }
 
 interface StoredInbound {
