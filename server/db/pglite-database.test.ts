@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../tests/support/test-database.ts';
 import type { Database } from './database.ts';
+import { openPglite } from './pglite-database.ts';
 
 // Always PGlite (the file is not a *.db.test.ts, so the PostgreSQL pass leaves it out).
 let db: Database;
@@ -53,5 +54,11 @@ describe('closing the embedded database', () => {
     const queued = Array.from({ length: 10 }, () => closing.query<{ n: number }>('select 1 as n'));
     await closing.close();
     expect((await Promise.all(queued)).flat()).toEqual(Array.from({ length: 10 }, () => ({ n: 1 })));
+  });
+
+  it('does not wait for ever on a transaction stuck outside the database', async () => {
+    const stuck = await openPglite(undefined, { closeWaitMs: 200 });
+    void stuck.transaction(() => new Promise(() => {})); // a provider call that never answers
+    await expect(stuck.close()).rejects.toThrow(/still busy after 200 ms/);
   });
 });

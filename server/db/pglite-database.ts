@@ -4,11 +4,12 @@ import type { Database } from './database.ts';
 
 /**
  * Embedded Postgres in `dataDir` (or in memory when undefined). One process per directory.
- * `loadDataDir` starts from a dumped database instead of running initdb (fast test databases).
+ * `loadDataDir` starts from a dumped database instead of running initdb (fast test databases);
+ * `closeWaitMs` is how long closing waits for queued work (10 s).
  */
 export async function openPglite(
   dataDir: string | undefined,
-  options: { loadDataDir?: Blob } = {},
+  options: { loadDataDir?: Blob; closeWaitMs?: number } = {},
 ): Promise<PgliteDatabase> {
   const pg = await PGlite.create(dataDir, {
     loadDataDir: options.loadDataDir,
@@ -29,14 +30,18 @@ export async function openPglite(
         }),
       ),
     close: async () => {
-      // Work already queued finishes first, but a transaction stuck on something outside the
-      // database (a provider call in a workflow step) does not hold the shutdown forever.
+      // Work already queued finishes first. PGlite's own close waits for an open transaction,
+      // so one stuck on something outside the database (a provider call in a workflow step)
+      // would hold the shutdown for ever: after the wait it is left open. What was committed is
+      // on disk, and the next start recovers as after a crash.
       let timer: NodeJS.Timeout | undefined;
-      const giveUp = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, closeWaitMs);
+      const waitMs = options.closeWaitMs ?? 10_000;
+      const gaveUp = new Promise<true>((resolve) => {
+        timer = setTimeout(() => resolve(true), waitMs);
       });
-      await Promise.race([queue.idle(), giveUp]);
+      const stuck = await Promise.race([queue.idle().then(() => false), gaveUp]);
       clearTimeout(timer);
+      if (stuck) throw new Error(`the embedded database was still busy after ${waitMs} ms; left open`);
       await pg.close();
     },
     dump: () => queue.run(false, () => pg.dumpDataDir('none') as Promise<Blob>),
@@ -90,9 +95,6 @@ function createStatementQueue() {
     },
   };
 }
-
-/** How long closing waits for queued work. */
-const closeWaitMs = 10_000;
 
 export interface PgliteDatabase extends Database {
   /** The whole database as a tarball, loadable with `loadDataDir`. */
