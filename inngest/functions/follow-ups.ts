@@ -77,11 +77,11 @@ export function followUpWorkflows(steps: FollowUpSteps): WorkflowDefinition<neve
     id: 'follow-ups-execute',
     name: 'Send the follow-up touches that are due',
     triggers: [{ cron: '* * * * *' }],
-    retries: 0,
     // Deliberately not a step.run: the embedded runtime runs a step inside one database
     // transaction, and a provider call inside it could be rolled back after the provider took
     // the message. executeDueFollowUps keeps its own transactions short and around the call, and
-    // its idempotency keys make a repeated run harmless — it needs no memo.
+    // its idempotency keys make a repeated run harmless — it needs no memo, and a run a crash
+    // interrupted is simply run again (with no retries it was failed as "interrupted").
     handler: async () => steps.executeDue(),
   });
 
