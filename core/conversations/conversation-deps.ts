@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts';
+import { DomainError } from '../errors.ts';
 import { listKnowledgeEntries } from '../knowledge-base.ts';
 import { getOrganization, type Organization } from '../organizations.ts';
 import type { DeliveryResult, OutboundDraft } from '../outbound-message.ts';
@@ -7,6 +8,7 @@ import type { KnowledgeDocument } from '../qualification/knowledge-retrieval.ts'
 import type { QualifierModel } from '../qualification/qualifier-model.ts';
 import { qualifierToolNames } from '../qualification/qualifier-tools.ts';
 import { type ConversationFeed, createConversationFeed } from './conversation-feed.ts';
+import { createOpenChatBatcher, type OpenChatBatcher } from './open-chat-batch.ts';
 import { createTurnScheduler, type TurnScheduler } from './turn-scheduler.ts';
 
 /**
@@ -49,6 +51,8 @@ export interface ConversationServiceDeps {
   feed: ConversationFeed;
   scheduler: TurnScheduler;
   visitorLimiter: RateLimiter;
+  /** Stores widget messages to open chats together (group commit). */
+  openChats: OpenChatBatcher;
   /** The organization and its knowledge base, cached for a few seconds (read on every turn). */
   organizations: OrganizationCache;
   limits: ConversationLimits;
@@ -79,6 +83,7 @@ const silentLog: ConversationLog = { info: () => {}, warn: () => {}, error: () =
 export function createConversationServiceDeps(options: ConversationServiceOptions): ConversationServiceDeps {
   const limits = { ...defaultConversationLimits, ...options.limits };
   const log = options.log ?? silentLog;
+  const visitorLimiter = createRateLimiter({ limit: limits.messagesPerMinute, windowMs: 60_000 });
   return {
     db: options.db,
     qualifier: options.qualifier,
@@ -86,13 +91,29 @@ export function createConversationServiceDeps(options: ConversationServiceOption
     feed:
       options.feed ?? createConversationFeed((error) => log.error({ err: error }, 'feed listener failed')),
     scheduler: createTurnScheduler({ db: options.db, nodeId: options.nodeId }),
-    visitorLimiter: createRateLimiter({ limit: limits.messagesPerMinute, windowMs: 60_000 }),
+    visitorLimiter,
+    openChats: createOpenChatBatcher({
+      db: options.db,
+      visitorLimiter,
+      messagesPerMinute: limits.messagesPerMinute,
+      rateLimited: () => tooManyMessages(limits),
+      onBatchFailed: (error, size) =>
+        log.warn({ err: error, size }, 'storing a batch of widget messages failed; storing them one by one'),
+    }),
     organizations: createOrganizationCache(options.db, options.organizationCacheMs ?? 5_000),
     limits,
     tools: options.tools ?? qualifierToolNames,
     log,
     now: options.now ?? (() => new Date()),
   };
+}
+
+export function tooManyMessages(limits: ConversationLimits): DomainError {
+  return new DomainError(
+    'rate_limited',
+    `too many messages: at most ${limits.messagesPerMinute} a minute; please wait a moment`,
+    { limit: limits.messagesPerMinute, windowSeconds: 60 },
+  );
 }
 
 export interface OrganizationCache {

@@ -19,7 +19,7 @@ import { getOrganization } from '../organizations.ts';
 import type { Channel, DeliveryResult, OutboundPurpose } from '../outbound-message.ts';
 import { type BantState, type Outcome, readQualification } from '../qualification/bant-state.ts';
 import { openingMessage } from '../qualification/qualifier-script.ts';
-import type { ConversationServiceDeps } from './conversation-deps.ts';
+import { type ConversationServiceDeps, tooManyMessages } from './conversation-deps.ts';
 import {
   type AgentState,
   agentActor,
@@ -33,6 +33,7 @@ import {
 } from './conversation-store.ts';
 import { answerPending } from './conversation-turn.ts';
 import { type InboundMessage, inboundMessageSchema, type ParsedInboundMessage } from './inbound-message.ts';
+import type { StoredInbound } from './open-chat-batch.ts';
 import { TurnsStoppedError } from './turn-scheduler.ts';
 import { learnContactEmail } from './visitor-identity.ts';
 
@@ -90,13 +91,13 @@ export async function acceptInbound(
 ): Promise<AcceptedInbound> {
   const stored = await storeAndAnnounce(deps, input);
   stored.answering?.catch((error) => {
-    const context = { conversationId: stored.conversation.id };
+    const context = { conversationId: stored.conversationId };
     if (error instanceof TurnsStoppedError) deps.log.info(context, error.message);
     else deps.log.error({ err: error, ...context }, 'answering a message failed');
   });
   return {
     message: toMessageView(stored.message),
-    conversationId: stored.conversation.id,
+    conversationId: stored.conversationId,
     contactId: stored.contactId,
     duplicate: stored.duplicate,
   };
@@ -109,7 +110,7 @@ export async function receiveInbound(
 ): Promise<InboundResult> {
   const stored = await storeAndAnnounce(deps, input);
   await stored.answering;
-  const { org_id: orgId, id: conversationId } = stored.conversation;
+  const { org_id: orgId, conversation_id: conversationId } = stored.message;
   const [rows, reply] = await Promise.all([
     deps.db.query<ConversationRow & { contact_qualification: unknown }>(
       `select c.*, ct.qualification as contact_qualification
@@ -147,23 +148,16 @@ async function storeAndAnnounce(
       { limit: deps.limits.maxMessageChars },
     );
   }
-  const stored = await storeInbound(deps, inbound);
+  const stored = await deps.openChats.store(inbound, () => storeInbound(deps, inbound));
   if (stored.duplicate) return { ...stored, answering: null };
   deps.feed.publish({
     type: 'message',
     orgId: inbound.orgId,
-    conversationId: stored.conversation.id,
+    conversationId: stored.conversationId,
     contactId: stored.contactId,
     message: toMessageView(stored.message),
   });
-  return { ...stored, answering: answerPending(deps, inbound.orgId, stored.conversation.id) };
-}
-
-interface StoredInbound {
-  duplicate: boolean;
-  message: MessageRow;
-  conversation: ConversationRow;
-  contactId: string;
+  return { ...stored, answering: answerPending(deps, inbound.orgId, stored.conversationId) };
 }
 
 async function storeInbound(
@@ -185,7 +179,7 @@ async function storeInbound(
           'select * from messages where org_id = $1 and provider_message_id = $2',
           [orgId, inbound.providerMessageId],
         );
-        if (existing[0]) return duplicateOf(tx, existing[0]);
+        if (existing[0]) return duplicateOf(existing[0]);
       }
       // Audit entries go last: the audit chain's lock is then held only until commit.
       const audits: AuditEntry[] = [];
@@ -195,15 +189,15 @@ async function storeInbound(
           'select * from messages where org_id = $1 and conversation_id = $2 and client_id = $3',
           [orgId, conversation.id, inbound.clientId],
         );
-        if (existing[0]) return duplicateOf(tx, existing[0]);
+        if (existing[0]) return duplicateOf(existing[0]);
       }
-      if (!deps.visitorLimiter.take(`${orgId}:${identity}`)) throw rateLimited(deps);
+      if (!deps.visitorLimiter.take(`${orgId}:${identity}`)) throw tooManyMessages(deps.limits);
       const recent = await tx.query<{ count: number }>(
         `select count(*)::int as count from messages where org_id = $1 and conversation_id = $2
          and direction = 'inbound' and created_at > now() - interval '1 minute'`,
         [orgId, conversation.id],
       );
-      if ((recent[0]?.count ?? 0) >= deps.limits.messagesPerMinute) throw rateLimited(deps);
+      if ((recent[0]?.count ?? 0) >= deps.limits.messagesPerMinute) throw tooManyMessages(deps.limits);
       const metadata = { ...inbound.metadata, ...(inbound.subject ? { subject: inbound.subject } : {}) };
       const rows = await tx.query<MessageRow>(
         `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body,
@@ -234,23 +228,24 @@ async function storeInbound(
       });
       for (const entry of audits) await recordAudit(tx, entry);
       await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body);
-      return { duplicate: false, message, conversation, contactId: conversation.contact_id };
+      return {
+        duplicate: false,
+        message,
+        conversationId: conversation.id,
+        contactId: conversation.contact_id,
+      };
     },
     { interactive: true },
   );
 }
 
-function rateLimited(deps: ConversationServiceDeps): DomainError {
-  return new DomainError(
-    'rate_limited',
-    `too many messages: at most ${deps.limits.messagesPerMinute} a minute; please wait a moment`,
-    { limit: deps.limits.messagesPerMinute, windowSeconds: 60 },
-  );
-}
-
-async function duplicateOf(tx: Db, message: MessageRow): Promise<StoredInbound> {
-  const conversation = await loadConversation(tx, message.org_id, message.conversation_id);
-  return { duplicate: true, message, conversation, contactId: message.contact_id };
+function duplicateOf(message: MessageRow): StoredInbound {
+  return {
+    duplicate: true,
+    message,
+    conversationId: message.conversation_id,
+    contactId: message.contact_id,
+  };
 }
 
 /**

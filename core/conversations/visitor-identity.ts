@@ -194,6 +194,9 @@ export async function repDisplayName(db: Db, orgId: string, repId: string | null
 
 const emailInText = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
 
+/** The text may name an email address the contact could learn (`learnContactEmail`). */
+export const mentionsEmail = (text: string): boolean => emailInText.test(text);
+
 /**
  * A prospect who types their email address in a chat has said who they are: the contact
  * learns it, unless it has one already or the address belongs to another contact of the

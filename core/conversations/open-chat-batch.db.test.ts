@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOfflineQualifier } from '../../agents/offline-model/offline-qualifier.ts';
+import type { Database } from '../../server/db/database.ts';
+import { createConversationHarness, newVisitorId } from '../../tests/support/conversation-harness.ts';
+import { createTestDatabase } from '../../tests/support/test-database.ts';
+import type { Db } from '../db.ts';
+import { createDemoOrganization } from '../demo-organization.ts';
+import { acceptInbound } from './conversation-service.ts';
+
+let db: Database;
+let orgId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  orgId = (await createDemoOrganization(db, 'demo-password-1')).orgId;
+});
+afterAll(() => db.close());
+
+const inboundOf = (conversationId: string) =>
+  db.query<{ body: string; client_id: string; seq: number }>(
+    `select body, client_id, seq from messages where conversation_id = $1 and direction = 'inbound' order by seq`,
+    [conversationId],
+  );
+
+/** Counts the transactions `db` runs, to see messages stored together. */
+function countingTransactions(inner: Db): { db: Db; transactions: () => number } {
+  let transactions = 0;
+  return {
+    db: {
+      query: (sql, params) => inner.query(sql, params),
+      transaction: (work, options) => {
+        transactions++;
+        return inner.transaction(work, options);
+      },
+    },
+    transactions: () => transactions,
+  };
+}
+
+describe('widget messages to open chats (group commit)', () => {
+  it('stores the messages of many visitors at once in one transaction, each once, in order', async () => {
+    const counting = countingTransactions(db);
+    const h = createConversationHarness({ db: counting.db, model: createOfflineQualifier() });
+    const visitors = Array.from({ length: 12 }, newVisitorId);
+    const opened = await Promise.all(visitors.map((visitor) => h.chat(orgId, visitor, 'Hi there')));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const before = counting.transactions();
+    const send = (visitor: string, n: number) =>
+      acceptInbound(h.deps, {
+        orgId,
+        channel: 'web',
+        from: { visitorId: visitor },
+        body: `message ${n}`,
+        clientId: `${visitor}:${n}`,
+      });
+    // Every visitor sends twice at once, and the first message once more (a re-send).
+    const acks = await Promise.all(
+      visitors.flatMap((visitor) => [send(visitor, 1), send(visitor, 2), send(visitor, 1)]),
+    );
+    // One transaction per message would be 36; batches hold one message of each visitor.
+    expect(counting.transactions() - before).toBeLessThanOrEqual(6);
+
+    for (const [index, visitor] of visitors.entries()) {
+      const [first, second, again] = acks.slice(index * 3, index * 3 + 3);
+      expect(first!.duplicate).toBe(false);
+      expect(second!.duplicate).toBe(false);
+      expect(again).toMatchObject({ duplicate: true, message: { id: first!.message.id } });
+      expect(first!.conversationId).toBe(opened[index]!.conversation.id);
+      const stored = await inboundOf(first!.conversationId);
+      expect(stored.map((m) => m.body)).toEqual(['Hi there', 'message 1', 'message 2']);
+      expect(stored.map((m) => m.client_id).slice(1)).toEqual([`${visitor}:1`, `${visitor}:2`]);
+    }
+    // Each stored message is announced once, for the workflows.
+    const announced = await h.events(orgId, 'conversation.message.received');
+    const ids = new Set(acks.filter((ack) => !ack.duplicate).map((ack) => ack.message.id));
+    expect(announced.filter((event) => ids.has(event.messageId as string))).toHaveLength(ids.size);
+  });
+
+  it('refuses a visitor over the limit and stores nothing for them', async () => {
+    const h = createConversationHarness({
+      db,
+      model: createOfflineQualifier(),
+      limits: { messagesPerMinute: 2 },
+    });
+    const visitor = newVisitorId();
+    const first = await h.chat(orgId, visitor, 'Hi there');
+    const send = (n: number) =>
+      acceptInbound(h.deps, {
+        orgId,
+        channel: 'web',
+        from: { visitorId: visitor },
+        body: `message ${n}`,
+        clientId: `${visitor}:${n}`,
+      });
+    const results = await Promise.allSettled([send(1), send(2), send(3)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ kind: 'rate_limited' });
+    expect((await inboundOf(first.conversation.id)).map((m) => m.body)).toEqual(['Hi there', 'message 1']);
+  });
+
+  it('stores one at a time when a batch fails, losing nothing', async () => {
+    // The batch's insert fails (as a broken connection would); each message then takes the full path.
+    const failing: Db = {
+      query: (sql, params) => db.query(sql, params),
+      transaction: (work, options) =>
+        db.transaction(
+          (tx) =>
+            work({
+              query: (sql, params) =>
+                /on conflict \(conversation_id, client_id\)/.test(sql)
+                  ? Promise.reject(new Error('connection lost'))
+                  : tx.query(sql, params),
+              transaction: (inner) => inner(tx),
+            }),
+          options,
+        ),
+    };
+    const h = createConversationHarness({ db: failing, model: createOfflineQualifier() });
+    const visitors = [newVisitorId(), newVisitorId()];
+    const opened = await Promise.all(visitors.map((visitor) => h.chat(orgId, visitor, 'Hi there')));
+    const acks = await Promise.all(
+      visitors.map((visitor) =>
+        acceptInbound(h.deps, {
+          orgId,
+          channel: 'web',
+          from: { visitorId: visitor },
+          body: 'after the failure',
+          clientId: `${visitor}:1`,
+        }),
+      ),
+    );
+    expect(acks.map((ack) => ack.duplicate)).toEqual([false, false]);
+    for (const chat of opened) {
+      expect((await inboundOf(chat.conversation.id)).map((m) => m.body)).toEqual([
+        'Hi there',
+        'after the failure',
+      ]);
+    }
+    expect(h.logs.some((line) => line.message.includes('storing them one by one'))).toBe(true);
+  });
+
+  it('leaves a message naming an email address to the full path, which lets the contact learn it', async () => {
+    const h = createConversationHarness({ db, model: createOfflineQualifier() });
+    const visitor = newVisitorId();
+    const first = await h.chat(orgId, visitor, 'Hi there');
+    await acceptInbound(h.deps, {
+      orgId,
+      channel: 'web',
+      from: { visitorId: visitor },
+      body: 'You can reach me at dana@batch.example',
+      clientId: `${visitor}:1`,
+    });
+    const [contact] = await db.query<{ email: string | null }>('select email from contacts where id = $1', [
+      first.contactId,
+    ]);
+    expect(contact!.email).toBe('dana@batch.example');
+  });
+});

@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import type { MessageRow } from '../conversations.ts';
+import type { Db } from '../db.ts';
+import { emitEvents } from '../events.ts';
+import type { RateLimiter } from '../qualification/guardrails.ts';
+import type { ParsedInboundMessage } from './inbound-message.ts';
+import { mentionsEmail } from './visitor-identity.ts';
+
+/**
+ * Group commit for the most common inbound message: a widget visitor writing in the chat they
+ * already have open. Messages that arrive while a batch is being stored wait and are stored
+ * together in the next one — one transaction and a few set-based statements for all of them,
+ * instead of one transaction of seven statements each — so acknowledgements keep up when
+ * thousands of widgets write at once. At low load a batch holds one message and is stored at
+ * once: nothing waits for a timer.
+ *
+ * Everything else — a visitor's first message (a contact and a chat to create), a message that
+ * names an email address (the contact may learn it), any other channel — takes the full path
+ * (`storeInbound`), as does a message whose batch failed: the full path stores it once, by its
+ * client id. One visitor's messages are stored one at a time and in the order they arrived,
+ * whichever path each takes.
+ */
+export interface StoredInbound {
+  duplicate: boolean;
+  message: MessageRow;
+  conversationId: string;
+  contactId: string;
+}
+
+/** The outcome of one message of a batch; `full_path` hands it to `storeInbound`. */
+type BatchOutcome = StoredInbound | 'rate_limited' | 'full_path';
+
+interface Waiting {
+  inbound: ParsedInboundMessage & { clientId: string; from: { visitorId: string } };
+  sender: string;
+  fullPath: () => Promise<StoredInbound>;
+  resolve: (stored: StoredInbound) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface OpenChatBatcher {
+  /**
+   * Stores one prospect message: in a batch when it can be, else through `fullPath`. Rejects with
+   * what `rateLimited()` makes when the visitor or chat is over its limit.
+   */
+  store(inbound: ParsedInboundMessage, fullPath: () => Promise<StoredInbound>): Promise<StoredInbound>;
+}
+
+export interface OpenChatBatcherOptions {
+  db: Db;
+  visitorLimiter: RateLimiter;
+  messagesPerMinute: number;
+  rateLimited: () => Error;
+  /** The most messages stored in one transaction. */
+  maxBatch?: number;
+  onBatchFailed?: (error: unknown, size: number) => void;
+}
+
+export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChatBatcher {
+  const maxBatch = options.maxBatch ?? 200;
+  const waiting: Waiting[] = [];
+  /** Senders with a message being stored: their next one waits, so their order holds. */
+  const busy = new Set<string>();
+  let draining = false;
+  let drainScheduled = false;
+
+  function scheduleDrain(): void {
+    if (draining || drainScheduled) return;
+    drainScheduled = true;
+    // One turn of the event loop first, so the messages read from sockets together go together.
+    setImmediate(() => {
+      drainScheduled = false;
+      void drain();
+    });
+  }
+
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      for (;;) {
+        const batch = takeBatch();
+        if (batch.length === 0) return;
+        await storeBatchOrFallBack(batch);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  /** The oldest waiting message of each sender that is not busy, up to `maxBatch`. */
+  function takeBatch(): Waiting[] {
+    const batch: Waiting[] = [];
+    const taken = new Set<string>();
+    for (let index = 0; index < waiting.length && batch.length < maxBatch; ) {
+      const item = waiting[index]!;
+      if (busy.has(item.sender) || taken.has(item.sender)) {
+        taken.add(item.sender);
+        index++;
+        continue;
+      }
+      taken.add(item.sender);
+      busy.add(item.sender);
+      batch.push(item);
+      waiting.splice(index, 1);
+    }
+    return batch;
+  }
+
+  function settle(item: Waiting, work: () => Promise<StoredInbound>): void {
+    work()
+      .then(item.resolve, item.reject)
+      .finally(() => {
+        busy.delete(item.sender);
+        if (waiting.length > 0) scheduleDrain();
+      });
+  }
+
+  async function storeBatchOrFallBack(batch: Waiting[]): Promise<void> {
+    let outcomes: BatchOutcome[];
+    try {
+      outcomes = await storeBatch(
+        options.db,
+        batch.map((item) => item.inbound),
+        (sender) => options.visitorLimiter.take(sender),
+        options.messagesPerMinute,
+      );
+    } catch (error) {
+      // Nothing of the batch was stored (one transaction): each message takes the full path alone.
+      options.onBatchFailed?.(error, batch.length);
+      outcomes = batch.map(() => 'full_path');
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome === 'full_path') {
+        settle(item, item.fullPath);
+        return;
+      }
+      if (outcome === 'rate_limited') item.reject(options.rateLimited());
+      else item.resolve(outcome);
+      busy.delete(item.sender);
+    });
+  }
+
+  return {
+    store(inbound, fullPath) {
+      const { orgId, channel, from, clientId } = inbound;
+      const batchable =
+        channel === 'web' &&
+        from.visitorId !== undefined &&
+        clientId !== undefined &&
+        !inbound.providerMessageId &&
+        !inbound.replyToken &&
+        !from.contactId &&
+        !from.email &&
+        !from.phone &&
+        !mentionsEmail(inbound.body);
+      if (!batchable) return fullPath();
+      return new Promise((resolve, reject) => {
+        waiting.push({
+          inbound: inbound as Waiting['inbound'],
+          // The same key as the full path's rate limiter and sender lock.
+          sender: `${orgId}:${from.visitorId}`,
+          fullPath,
+          resolve,
+          reject,
+        });
+        scheduleDrain();
+      });
+    },
+  };
+}
+
+/**
+ * Stores a batch of widget messages, at most one per sender, in one transaction: finds each
+ * visitor's open chat, recognizes a re-sent client id, applies the per-minute limits, then inserts
+ * the messages, touches their chats and announces them (`conversation.message.received`), each
+ * step one statement for the whole batch. Returns each message's outcome in input order.
+ */
+async function storeBatch(
+  db: Db,
+  batch: Waiting['inbound'][],
+  takeRate: (sender: string) => boolean,
+  messagesPerMinute: number,
+): Promise<BatchOutcome[]> {
+  return db.transaction(
+    async (tx) => {
+      const found = await tx.query<{
+        conversation_id: string | null;
+        contact_id: string | null;
+        recent: number;
+        duplicate: MessageRow | null;
+      }>(
+        `select c.id as conversation_id, c.contact_id,
+           (select count(*)::int from messages m where m.org_id = i.org_id and m.conversation_id = c.id
+              and m.direction = 'inbound' and m.created_at > now() - interval '1 minute') as recent,
+           (select to_jsonb(m) from messages m where m.conversation_id = c.id and m.client_id = i.client_id) as duplicate
+         from unnest($1::uuid[], $2::text[], $3::text[]) with ordinality as i(org_id, visitor_id, client_id, ord)
+         left join lateral (
+           select id, contact_id from conversations c
+           where c.org_id = i.org_id and c.channel = 'web' and c.visitor_id = i.visitor_id and c.status = 'open'
+           order by c.created_at desc limit 1
+         ) c on true
+         order by i.ord`,
+        [batch.map((m) => m.orgId), batch.map((m) => m.from.visitorId), batch.map((m) => m.clientId)],
+      );
+      const outcomes: BatchOutcome[] = [];
+      const accepted: { index: number; id: string; conversationId: string; contactId: string }[] = [];
+      batch.forEach((inbound, index) => {
+        const row = found[index]!;
+        // No open chat: a first message, or the visitor's last chat closed.
+        if (!row.conversation_id || !row.contact_id) {
+          outcomes.push('full_path');
+        } else if (row.duplicate) {
+          outcomes.push({
+            duplicate: true,
+            message: fromJson(row.duplicate),
+            conversationId: row.conversation_id,
+            contactId: row.duplicate.contact_id,
+          });
+        } else if (
+          !takeRate(`${inbound.orgId}:${inbound.from.visitorId}`) ||
+          row.recent >= messagesPerMinute
+        ) {
+          outcomes.push('rate_limited');
+        } else {
+          outcomes.push('full_path'); // replaced below once inserted
+          accepted.push({
+            index,
+            id: randomUUID(),
+            conversationId: row.conversation_id,
+            contactId: row.contact_id,
+          });
+        }
+      });
+      if (accepted.length === 0) return outcomes;
+      // In input order, so `seq` follows the order the messages arrived in.
+      const inserted = await tx.query<MessageRow>(
+        `with input as (
+           select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+             with ordinality as i(id, org_id, conversation_id, contact_id, body, client_id, metadata, ord)
+         ), stored as (
+           insert into messages (id, org_id, conversation_id, contact_id, direction, channel, sender, body,
+             status, client_id, metadata)
+           select id, org_id, conversation_id, contact_id, 'inbound', 'web', 'prospect', body, 'received',
+             client_id, metadata::jsonb
+           from input order by ord
+           on conflict (conversation_id, client_id) where client_id is not null do nothing
+           returning *
+         ), touched as (
+           update conversations c set last_message_at = s.created_at, updated_at = now()
+           from stored s where c.org_id = s.org_id and c.id = s.conversation_id
+         )
+         select * from stored`,
+        [
+          accepted.map((a) => a.id),
+          accepted.map((a) => batch[a.index]!.orgId),
+          accepted.map((a) => a.conversationId),
+          accepted.map((a) => a.contactId),
+          accepted.map((a) => batch[a.index]!.body),
+          accepted.map((a) => batch[a.index]!.clientId),
+          accepted.map((a) => JSON.stringify(batch[a.index]!.metadata ?? {})),
+        ],
+      );
+      const byId = new Map(inserted.map((row) => [row.id, row]));
+      for (const { index, id, conversationId, contactId } of accepted) {
+        const message = byId.get(id);
+        // Not inserted: another node stored the same client id meanwhile; the full path finds it.
+        if (message) outcomes[index] = { duplicate: false, message, conversationId, contactId };
+      }
+      await emitEvents(
+        tx,
+        'conversation.message.received',
+        inserted.map((message) => ({
+          orgId: message.org_id,
+          contactId: message.contact_id,
+          conversationId: message.conversation_id,
+          messageId: message.id,
+          channel: message.channel,
+        })),
+      );
+      return outcomes;
+    },
+    { interactive: true },
+  );
+}
+
+/** A message row read back through `to_jsonb` has its timestamp as text. */
+function fromJson(row: MessageRow): MessageRow {
+  return { ...row, seq: Number(row.seq), created_at: new Date(row.created_at) };
+}
