@@ -130,6 +130,9 @@ export async function startServer(
             if (maintained.length > 0) logger.debug({ maintained }, 'tables analyzed or vacuumed');
           },
           logger,
+          // Often: a table that grows fast (messages under load) needs statistics within seconds,
+          // and when nothing is due the check is one query.
+          5_000,
         ),
       );
     }
@@ -162,8 +165,13 @@ export async function startServer(
   }
 }
 
-/** Runs `work` now and then every half minute, one run at a time; a failure is logged and retried. */
-function repeat(what: string, work: () => Promise<unknown>, logger: Logger): NodeJS.Timeout {
+/** Runs `work` now and then every `everyMs`, one run at a time; a failure is logged and retried. */
+function repeat(
+  what: string,
+  work: () => Promise<unknown>,
+  logger: Logger,
+  everyMs = 30_000,
+): NodeJS.Timeout {
   let running = false;
   const run = async () => {
     if (running) return;
@@ -177,7 +185,7 @@ function repeat(what: string, work: () => Promise<unknown>, logger: Logger): Nod
     }
   };
   void run();
-  const timer = setInterval(run, 30_000);
+  const timer = setInterval(run, everyMs);
   timer.unref();
   return timer;
 }
