@@ -28,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPglite } from '../server/db/pglite-database.ts';
 import type { TargetMemory, TargetReady } from './widget-load/target-ipc.ts';
-import type { ClientRequest, Connected, RunResult } from './widget-load/widget-clients.ts';
+import type { ClientRequest, Connected, Opened, RunResult } from './widget-load/widget-clients.ts';
 
 const widgetCount = Number(process.env.BENCH_WIDGETS ?? 2_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
@@ -36,6 +36,8 @@ const intervalMs = Number(process.env.BENCH_INTERVAL_MS ?? 1_000);
 const clientProcesses = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
 const ackTimeoutMs = Number(process.env.BENCH_ACK_TIMEOUT_MS ?? 20_000);
 const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 10_000);
+/** Each widget opens its chat before the window (1), or writes its first message in it (0). */
+const openChatsFirst = (process.env.BENCH_OPEN_CHATS ?? '1') !== '0';
 const targets = (process.env.BENCH_TARGETS ?? 'echo,quotahit').split(',') as ('echo' | 'quotahit')[];
 const origin = 'https://shop.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -188,6 +190,8 @@ interface TargetRun {
   connectMs: number;
   idle: Memory;
   withWidgets: Memory;
+  /** The chats opened before the window, when they were. */
+  opening?: { opened: number; failed: number; latency: number[]; answered: number; ms: number };
   afterLoad: Memory;
   results: RunResult[];
   serverCpu: number;
@@ -251,7 +255,33 @@ async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
     );
     await sleep(3_000);
     const withWidgets = await memoryOf(target);
+    let opening: TargetRun['opening'];
+    if (openChatsFirst) {
+      const opened = await Promise.all(
+        clients.map((child) => {
+          const answer = nextMessage<Opened>(child, 'opened');
+          send(child, {
+            type: 'open',
+            concurrency: 25,
+            ackTimeoutMs,
+            awaitAnswer: name === 'quotahit',
+            answerTimeoutMs: 180_000,
+          });
+          return answer;
+        }),
+      );
+      const sum = (pick: (o: Opened) => number) => opened.reduce((total, o) => total + pick(o), 0);
+      opening = {
+        opened: sum((o) => o.opened),
+        failed: sum((o) => o.failed),
+        latency: opened.flatMap((o) => o.latency).sort((a, b) => a - b),
+        answered: sum((o) => o.answered),
+        ms: Math.max(...opened.map((o) => o.ms)),
+      };
+      await sleep(3_000);
+    }
     // Event-loop delay from here on is the send window's (and its drain's).
+    await memoryOf(target);
 
     const cpuBefore = await Promise.all([target, ...clients].map((child) => cpuSecondsOf(child.pid!)));
     const startAt = Date.now() + 1_000;
@@ -280,6 +310,7 @@ async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
       connectMs: Math.max(...connected.map((c) => c.ms)),
       idle,
       withWidgets,
+      opening,
       afterLoad,
       results,
       serverCpu: cpu[0]! / (windowMs / 1000),
@@ -362,6 +393,12 @@ console.log(
   `QuotaHit: startServer on a fresh DATA_DIR (PGlite), offline model answering every message; bench-only: messagesPerMinute raised to ${process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000} (loadout: 20), allowedOrigins = [${origin}]`,
 );
 
+console.log(
+  openChatsFirst
+    ? 'each widget opens its chat (first message acked and answered) before the window (BENCH_OPEN_CHATS=0: first messages in the window)'
+    : 'each widget writes its first message in the window (a new visitor: contact and chat created)',
+);
+
 const runs: TargetRun[] = [];
 for (const name of targets) {
   console.log(`\n${name}: load average ${loadAverage()} before`);
@@ -371,6 +408,12 @@ for (const name of targets) {
   console.log(
     `  ${count(run.connected)} connected in ${(run.connectMs / 1000).toFixed(1)} s${Object.keys(run.connectFailures).length ? `, failures ${JSON.stringify(run.connectFailures)}` : ''}`,
   );
+  if (run.opening) {
+    const o = run.opening;
+    console.log(
+      `  chats opened before the window: ${count(o.opened)} (failed ${count(o.failed)}) in ${(o.ms / 1000).toFixed(1)} s, ${count(o.answered)} answered; first message ack p50 ${ms(percentile(o.latency, 50))} p99 ${ms(percentile(o.latency, 99))}`,
+    );
+  }
   console.log(
     `  written ${count(s.written)}, emitted ${count(s.emitted)}, acked stored ${count(s.acked)}, refused ${count(s.refused)}${s.refused ? ` ${JSON.stringify(s.refusedReasons)}` : ''}, timed out ${count(s.timedOut)}, never sent ${count(s.unsent)}${Object.keys(s.disconnects).length ? `, disconnected ${JSON.stringify(s.disconnects)} (first at ${(s.firstDisconnectMs / 1000).toFixed(1)} s)` : ''}`,
   );

@@ -45,7 +45,32 @@ export interface RunRequest {
   drainMs: number;
 }
 
-export type ClientRequest = ConnectRequest | RunRequest | { type: 'close' };
+/**
+ * Before the window: each widget opens its chat (its first message, acked) and waits for the
+ * agent's answer, so the window measures visitors writing in chats they have open.
+ */
+export interface OpenRequest {
+  type: 'open';
+  /** First messages in flight at once, per process. */
+  concurrency: number;
+  ackTimeoutMs: number;
+  /** Wait for the agent's answer to each (not for the echo, which has no agent). */
+  awaitAnswer: boolean;
+  /** Give up waiting for answers after this long. */
+  answerTimeoutMs: number;
+}
+
+export interface Opened {
+  type: 'opened';
+  opened: number;
+  failed: number;
+  /** Written → ack of each first message, ms. */
+  latency: number[];
+  answered: number;
+  ms: number;
+}
+
+export type ClientRequest = ConnectRequest | OpenRequest | RunRequest | { type: 'close' };
 
 export interface Connected {
   type: 'connected';
@@ -99,6 +124,7 @@ interface Widget {
   outbox: Outgoing[];
   flushing: boolean;
   written: number;
+  answers: number;
 }
 
 const widgets: Widget[] = [];
@@ -139,7 +165,7 @@ function connectOne(request: ConnectRequest, index: number): Promise<Widget> {
     socket.once('connect', async () => {
       // What the widget does first on every connect: fetch the transcript.
       await socket.timeout(60_000).emitWithAck('sync', { afterSeq: 0 });
-      resolve({ socket, visitorId, outbox: [], flushing: false, written: 0 });
+      resolve({ socket, visitorId, outbox: [], flushing: false, written: 0, answers: 0 });
     });
     socket.once('connect_error', (error) => {
       socket.close();
@@ -158,7 +184,9 @@ async function connectAll(request: ConnectRequest): Promise<Connected> {
       try {
         const widget = await connectOne(request, index);
         widget.socket.on('message', (message) => {
-          if (result && message.sender === 'agent') result.agentReplies++;
+          if (message.sender !== 'agent') return;
+          widget.answers++;
+          if (result) result.agentReplies++;
         });
         widget.socket.on('disconnect', (reason) => {
           if (!result || closing) return;
@@ -174,6 +202,39 @@ async function connectAll(request: ConnectRequest): Promise<Connected> {
   };
   await Promise.all(Array.from({ length: request.concurrency }, lane));
   return { type: 'connected', connected: widgets.length, failures, ms: performance.now() - started };
+}
+
+async function openChats(request: OpenRequest): Promise<Opened> {
+  const started = performance.now();
+  const latency: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const lane = async () => {
+    while (next < widgets.length) {
+      const widget = widgets[next++]!;
+      const clientId = `${widget.visitorId}:${widget.written++}`;
+      const writtenAt = performance.now();
+      const answer: SendAnswer | null = await widget.socket
+        .timeout(request.ackTimeoutMs)
+        .emitWithAck('send', { clientId, body: dialogue[0]! })
+        .catch(() => null);
+      if (answer?.ok) latency.push(performance.now() - writtenAt);
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: request.concurrency }, lane));
+  const deadline = performance.now() + request.answerTimeoutMs;
+  while (request.awaitAnswer && performance.now() < deadline && widgets.some((w) => w.answers === 0)) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    type: 'opened',
+    opened: latency.length,
+    failed,
+    latency,
+    answered: widgets.filter((w) => w.answers > 0).length,
+    ms: performance.now() - started,
+  };
 }
 
 async function flush(widget: Widget, run: RunRequest): Promise<void> {
@@ -252,6 +313,7 @@ async function run(request: RunRequest): Promise<RunResult> {
 
 process.on('message', async (request: ClientRequest) => {
   if (request.type === 'connect') process.send!(await connectAll(request));
+  if (request.type === 'open') process.send!(await openChats(request));
   if (request.type === 'run') process.send!(await run(request));
   if (request.type === 'close') {
     closing = true;
