@@ -22,14 +22,14 @@ const inboundOf = (conversationId: string) =>
     [conversationId],
   );
 
-/** Counts the transactions `db` runs, to see messages stored together. */
+/** Counts the interactive transactions (message stores) `db` runs, to see messages stored together. */
 function countingTransactions(inner: Db): { db: Db; transactions: () => number } {
   let transactions = 0;
   return {
     db: {
       query: (sql, params) => inner.query(sql, params),
       transaction: (work, options) => {
-        transactions++;
+        if (options?.interactive) transactions++;
         return inner.transaction(work, options);
       },
     },
