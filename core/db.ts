@@ -4,16 +4,21 @@
  */
 export interface Db {
   /** Runs one statement and returns its rows. */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: WorkOptions,
+  ): Promise<Row[]>;
   /** Runs `work` in one transaction; nested calls join the outer transaction. */
-  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: WorkOptions): Promise<T>;
 }
 
-export interface TransactionOptions {
+export interface WorkOptions {
   /**
    * Someone is waiting on this write right now (a prospect's message awaiting its
    * acknowledgement): where statements wait in one queue (the embedded database), it runs
-   * before queued background work such as agent turns. Ignored by pooled connections.
+   * before queued background work such as agent turns. Ignored by pooled connections and
+   * inside a transaction.
    */
   interactive?: boolean;
 }

@@ -68,15 +68,3 @@ export async function emitEvent<N extends EventName>(tx: Db, name: N, data: Even
   );
   return rows[0]!.id;
 }
-
-/** `emitEvent` for many changes of one kind at once: one statement. */
-export async function emitEvents<N extends EventName>(tx: Db, name: N, data: EventData<N>[]): Promise<void> {
-  if (data.length === 0) return;
-  const parsed = data.map((one) => eventSchemas[name].parse(one));
-  await tx.query(
-    `insert into events (org_id, name, data)
-     select org_id, $1, data::jsonb from unnest($2::uuid[], $3::text[]) with ordinality as e(org_id, data, ord)
-     order by ord`,
-    [name, parsed.map((one) => one.orgId), parsed.map((one) => JSON.stringify(one))],
-  );
-}

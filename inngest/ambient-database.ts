@@ -11,7 +11,7 @@ export function ambientDatabase<D extends Db>(base: D): D {
   const open = new AsyncLocalStorage<Db>();
   return {
     ...base,
-    query: (sql, params) => (open.getStore() ?? base).query(sql, params),
+    query: (sql, params, options) => (open.getStore() ?? base).query(sql, params, options),
     transaction: (work, options) => {
       const tx = open.getStore();
       if (tx) return work(tx);

@@ -33,7 +33,7 @@ import {
 } from './conversation-store.ts';
 import { answerPending } from './conversation-turn.ts';
 import { type InboundMessage, inboundMessageSchema, type ParsedInboundMessage } from './inbound-message.ts';
-import type { StoredInbound } from './open-chat-batch.ts';
+import { duplicateOf, type StoredInbound } from './open-chat-batch.ts';
 import { TurnsStoppedError } from './turn-scheduler.ts';
 import { learnContactEmail } from './visitor-identity.ts';
 
@@ -237,15 +237,6 @@ async function storeInbound(
     },
     { interactive: true },
   );
-}
-
-function duplicateOf(message: MessageRow): StoredInbound {
-  return {
-    duplicate: true,
-    message,
-    conversationId: message.conversation_id,
-    contactId: message.contact_id,
-  };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageRow } from '../conversations.ts';
 import type { Db } from '../db.ts';
-import { emitEvents } from '../events.ts';
 import type { RateLimiter } from '../qualification/guardrails.ts';
 import type { ParsedInboundMessage } from './inbound-message.ts';
 import { mentionsEmail } from './visitor-identity.ts';
@@ -121,11 +120,11 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
       outcomes = await storeBatch(
         options.db,
         batch.map((item) => item.inbound),
-        (sender) => options.visitorLimiter.take(sender),
+        options.visitorLimiter,
         options.messagesPerMinute,
       );
     } catch (error) {
-      // Nothing of the batch was stored (one transaction): each message takes the full path alone.
+      // Nothing of the batch was stored (one statement): each message takes the full path alone.
       options.onBatchFailed?.(error, batch.length);
       outcomes = batch.map(() => 'full_path');
     }
@@ -171,120 +170,105 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
 }
 
 /**
- * Stores a batch of widget messages, at most one per sender, in one transaction: finds each
- * visitor's open chat, recognizes a re-sent client id, applies the per-minute limits, then inserts
- * the messages, touches their chats and announces them (`conversation.message.received`), each
- * step one statement for the whole batch. Returns each message's outcome in input order.
+ * Stores a batch of widget messages, at most one per sender, in one statement (so one round trip
+ * and atomic without a transaction around it): finds each visitor's open chat, recognizes a
+ * re-sent client id, applies the per-minute limits, inserts the messages in arrival order (so
+ * `seq` follows it), touches their chats and announces each (`conversation.message.received`,
+ * the same data `emitEvent` writes). Returns each message's outcome in input order.
  */
 async function storeBatch(
   db: Db,
   batch: Waiting['inbound'][],
-  takeRate: (sender: string) => boolean,
+  limiter: RateLimiter,
   messagesPerMinute: number,
 ): Promise<BatchOutcome[]> {
-  return db.transaction(
-    async (tx) => {
-      const found = await tx.query<{
-        conversation_id: string | null;
-        contact_id: string | null;
-        recent: number;
-        duplicate: MessageRow | null;
-      }>(
-        `select c.id as conversation_id, c.contact_id,
-           (select count(*)::int from messages m where m.org_id = i.org_id and m.conversation_id = c.id
-              and m.direction = 'inbound' and m.created_at > now() - interval '1 minute') as recent,
-           (select to_jsonb(m) from messages m where m.conversation_id = c.id and m.client_id = i.client_id) as duplicate
-         from unnest($1::uuid[], $2::text[], $3::text[]) with ordinality as i(org_id, visitor_id, client_id, ord)
-         left join lateral (
-           select id, contact_id from conversations c
-           where c.org_id = i.org_id and c.channel = 'web' and c.visitor_id = i.visitor_id and c.status = 'open'
-           order by c.created_at desc limit 1
-         ) c on true
-         order by i.ord`,
-        [batch.map((m) => m.orgId), batch.map((m) => m.from.visitorId), batch.map((m) => m.clientId)],
-      );
-      const outcomes: BatchOutcome[] = [];
-      const accepted: { index: number; id: string; conversationId: string; contactId: string }[] = [];
-      batch.forEach((inbound, index) => {
-        const row = found[index]!;
-        // No open chat: a first message, or the visitor's last chat closed.
-        if (!row.conversation_id || !row.contact_id) {
-          outcomes.push('full_path');
-        } else if (row.duplicate) {
-          outcomes.push({
-            duplicate: true,
-            message: fromJson(row.duplicate),
-            conversationId: row.conversation_id,
-            contactId: row.duplicate.contact_id,
-          });
-        } else if (
-          !takeRate(`${inbound.orgId}:${inbound.from.visitorId}`) ||
-          row.recent >= messagesPerMinute
-        ) {
-          outcomes.push('rate_limited');
-        } else {
-          outcomes.push('full_path'); // replaced below once inserted
-          accepted.push({
-            index,
-            id: randomUUID(),
-            conversationId: row.conversation_id,
-            contactId: row.contact_id,
-          });
-        }
-      });
-      if (accepted.length === 0) return outcomes;
-      // In input order, so `seq` follows the order the messages arrived in.
-      const inserted = await tx.query<MessageRow>(
-        `with input as (
-           select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[])
-             with ordinality as i(id, org_id, conversation_id, contact_id, body, client_id, metadata, ord)
-         ), stored as (
-           insert into messages (id, org_id, conversation_id, contact_id, direction, channel, sender, body,
-             status, client_id, metadata)
-           select id, org_id, conversation_id, contact_id, 'inbound', 'web', 'prospect', body, 'received',
-             client_id, metadata::jsonb
-           from input order by ord
-           on conflict (conversation_id, client_id) where client_id is not null do nothing
-           returning *
-         ), touched as (
-           update conversations c set last_message_at = s.created_at, updated_at = now()
-           from stored s where c.org_id = s.org_id and c.id = s.conversation_id
-         )
-         select * from stored`,
-        [
-          accepted.map((a) => a.id),
-          accepted.map((a) => batch[a.index]!.orgId),
-          accepted.map((a) => a.conversationId),
-          accepted.map((a) => a.contactId),
-          accepted.map((a) => batch[a.index]!.body),
-          accepted.map((a) => batch[a.index]!.clientId),
-          accepted.map((a) => JSON.stringify(batch[a.index]!.metadata ?? {})),
-        ],
-      );
-      const byId = new Map(inserted.map((row) => [row.id, row]));
-      for (const { index, id, conversationId, contactId } of accepted) {
-        const message = byId.get(id);
-        // Not inserted: another node stored the same client id meanwhile; the full path finds it.
-        if (message) outcomes[index] = { duplicate: false, message, conversationId, contactId };
-      }
-      await emitEvents(
-        tx,
-        'conversation.message.received',
-        inserted.map((message) => ({
-          orgId: message.org_id,
-          contactId: message.contact_id,
-          conversationId: message.conversation_id,
-          messageId: message.id,
-          channel: message.channel,
-        })),
-      );
-      return outcomes;
-    },
+  const senders = batch.map((inbound) => `${inbound.orgId}:${inbound.from.visitorId}`);
+  // Counted only once stored: a re-sent message is acknowledged whatever the limit.
+  const allowed = senders.map((sender) => limiter.allows(sender));
+  const rows = await db.query<{
+    conversation_id: string | null;
+    duplicate: MessageRow | null;
+    recent: number;
+    stored: MessageRow | null;
+  }>(
+    `with input as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+         with ordinality as i(id, org_id, visitor_id, client_id, body, metadata, allowed, ord)
+     ), checked as (
+       select i.*, c.id as conversation_id, c.contact_id,
+         (select to_jsonb(m) from messages m where m.conversation_id = c.id and m.client_id = i.client_id) as duplicate,
+         (select count(*) from messages m where m.org_id = i.org_id and m.conversation_id = c.id
+            and m.direction = 'inbound' and m.created_at > now() - interval '1 minute') as recent
+       from input i
+       left join lateral (
+         select id, contact_id from conversations c
+         where c.org_id = i.org_id and c.channel = 'web' and c.visitor_id = i.visitor_id and c.status = 'open'
+         order by c.created_at desc limit 1
+       ) c on true
+     ), stored as (
+       insert into messages (id, org_id, conversation_id, contact_id, direction, channel, sender, body,
+         status, client_id, metadata)
+       select id, org_id, conversation_id, contact_id, 'inbound', 'web', 'prospect', body, 'received',
+         client_id, metadata::jsonb
+       from checked
+       where conversation_id is not null and duplicate is null and allowed and recent < $8
+       order by ord
+       on conflict (conversation_id, client_id) where client_id is not null do nothing
+       returning *
+     ), touched as (
+       update conversations c set last_message_at = s.created_at, updated_at = now()
+       from stored s where c.org_id = s.org_id and c.id = s.conversation_id
+     ), announced as (
+       insert into events (org_id, name, data)
+       select org_id, 'conversation.message.received', jsonb_build_object('orgId', org_id,
+         'contactId', contact_id, 'conversationId', conversation_id, 'messageId', id, 'channel', channel)
+       from stored order by seq
+     )
+     select c.conversation_id, c.duplicate, c.recent::int, to_jsonb(s) as stored
+     from checked c left join stored s on s.id = c.id order by c.ord`,
+    [
+      batch.map(() => randomUUID()),
+      batch.map((inbound) => inbound.orgId),
+      batch.map((inbound) => inbound.from.visitorId),
+      batch.map((inbound) => inbound.clientId),
+      batch.map((inbound) => inbound.body),
+      batch.map((inbound) => JSON.stringify(inbound.metadata ?? {})),
+      allowed,
+      messagesPerMinute,
+    ],
+    // The senders' widgets are waiting for the acknowledgement.
     { interactive: true },
   );
+  return rows.map((row, index): BatchOutcome => {
+    if (row.duplicate) return duplicateOf(fromJson(row.duplicate));
+    if (row.stored) {
+      limiter.take(senders[index]!);
+      const message = fromJson(row.stored);
+      return {
+        duplicate: false,
+        message,
+        conversationId: message.conversation_id,
+        contactId: message.contact_id,
+      };
+    }
+    // No open chat: a first message, or the visitor's last chat closed.
+    if (!row.conversation_id) return 'full_path';
+    if (!allowed[index] || row.recent >= messagesPerMinute) return 'rate_limited';
+    // Stored meanwhile by another node under the same client id: the full path finds it.
+    return 'full_path';
+  });
 }
 
-/** A message row read back through `to_jsonb` has its timestamp as text. */
+export function duplicateOf(message: MessageRow): StoredInbound {
+  return {
+    duplicate: true,
+    message,
+    conversationId: message.conversation_id,
+    contactId: message.contact_id,
+  };
+}
+
+/** A message row read back through `to_jsonb` has its timestamps as text. */
 function fromJson(row: MessageRow): MessageRow {
   return { ...row, seq: Number(row.seq), created_at: new Date(row.created_at) };
 }

@@ -78,6 +78,16 @@ describe('rate limiter', () => {
     now = 60_001;
     expect(limiter.take('a')).toBe(true);
   });
+
+  it('tells whether it would allow one more without counting it', () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000, now: () => 0 });
+    expect([limiter.allows('a'), limiter.allows('a'), limiter.take('a'), limiter.allows('a')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
 });
 
 describe('knowledge retrieval', () => {

@@ -115,6 +115,8 @@ export function detectOptOutRequest(text: string): boolean {
 export interface RateLimiter {
   /** Counts one event for `key`; false when the key is over its limit (the event is not counted). */
   take(key: string): boolean;
+  /** Whether `take` would count an event now, counting nothing. */
+  allows(key: string): boolean;
 }
 
 export function createRateLimiter(options: {
@@ -132,11 +134,14 @@ export function createRateLimiter(options: {
       if ((times.at(-1) ?? 0) <= at - options.windowMs) hits.delete(key);
     }
   };
+  const recent = (key: string, at: number) =>
+    (hits.get(key) ?? []).filter((time) => time > at - options.windowMs);
   return {
+    allows: (key) => recent(key, now()).length < options.limit,
     take(key) {
       const at = now();
       if (hits.size > maxKeys) sweep(at);
-      const times = (hits.get(key) ?? []).filter((time) => time > at - options.windowMs);
+      const times = recent(key, at);
       if (times.length >= options.limit) {
         hits.set(key, times);
         return false;
