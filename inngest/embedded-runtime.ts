@@ -156,10 +156,14 @@ export class EmbeddedRuntime {
 
   // --- outbox ---------------------------------------------------------------------------------
 
-  /** Turns undispatched events into runs and resumes waits, in one transaction per batch. */
+  /**
+   * Turns undispatched events into runs and resumes waits, in one transaction per batch of
+   * events, with one statement for all the batch's runs: under load the outbox holds thousands
+   * of events, and a statement per run kept the database busy for hundreds of milliseconds.
+   */
   async dispatchOutbox(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const events = await tx.query<{
+      const rows = await tx.query<{
         id: string;
         org_id: string;
         name: string;
@@ -169,72 +173,105 @@ export class EmbeddedRuntime {
         `select id, org_id, name, data, created_at from events where dispatched_at is null
          order by seq limit 200 for update skip locked`,
       );
-      for (const row of events) {
-        const event: WorkflowEvent = {
+      if (rows.length === 0) return 0;
+      const events = rows.map((row) => ({
+        row,
+        event: {
           id: row.id,
           name: row.name as EventName,
           data: row.data as never,
           ts: row.created_at.getTime(),
-        };
-        for (const fn of this.byEvent.get(row.name) ?? []) {
+        } satisfies WorkflowEvent,
+      }));
+      // In event order, so runs of one concurrency key start in the order their events were written.
+      const runs = events.flatMap(({ row, event }) =>
+        (this.byEvent.get(row.name) ?? []).map((fn) => {
           const key = fn.concurrency ? readEventPath(event, fn.concurrency.key) : undefined;
-          await tx.query(
-            `insert into workflow_runs (org_id, function_id, trigger_id, event_name, event, contact_id, concurrency_key, max_attempts)
-             values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (function_id, trigger_id) do nothing`,
-            [
-              row.org_id,
-              fn.id,
-              row.id,
-              row.name,
-              JSON.stringify(event),
-              typeof row.data.contactId === 'string' ? row.data.contactId : null,
-              key === undefined || key === null ? null : String(key),
-              (fn.retries ?? defaultRetries) + 1,
-            ],
-          );
-        }
-        await this.resumeWaiters(tx, event, row.created_at);
+          return {
+            orgId: row.org_id,
+            functionId: fn.id,
+            triggerId: row.id,
+            eventName: row.name,
+            event: JSON.stringify(event),
+            contactId: typeof row.data.contactId === 'string' ? row.data.contactId : null,
+            concurrencyKey: key === undefined || key === null ? null : String(key),
+            maxAttempts: (fn.retries ?? defaultRetries) + 1,
+          };
+        }),
+      );
+      if (runs.length > 0) {
+        await tx.query(
+          `insert into workflow_runs (org_id, function_id, trigger_id, event_name, event, contact_id, concurrency_key, max_attempts)
+           select org_id, function_id, trigger_id, event_name, event::jsonb, contact_id, concurrency_key, max_attempts
+           from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::int[])
+             with ordinality as r(org_id, function_id, trigger_id, event_name, event, contact_id, concurrency_key, max_attempts, ord)
+           order by ord
+           on conflict (function_id, trigger_id) do nothing`,
+          [
+            runs.map((run) => run.orgId),
+            runs.map((run) => run.functionId),
+            runs.map((run) => run.triggerId),
+            runs.map((run) => run.eventName),
+            runs.map((run) => run.event),
+            runs.map((run) => run.contactId),
+            runs.map((run) => run.concurrencyKey),
+            runs.map((run) => run.maxAttempts),
+          ],
+        );
       }
-      if (events.length > 0) {
-        await tx.query('update events set dispatched_at = now() where id = any($1::uuid[])', [
-          events.map((e) => e.id),
-        ]);
-      }
-      return events.length;
+      await this.resumeWaiters(tx, events);
+      await tx.query('update events set dispatched_at = now() where id = any($1::uuid[])', [
+        rows.map((row) => row.id),
+      ]);
+      return rows.length;
     });
   }
 
-  private async resumeWaiters(tx: Db, event: WorkflowEvent, emittedAt: Date): Promise<void> {
+  /** Completes the `waitForEvent` steps the events answer, in event order, each once. */
+  private async resumeWaiters(
+    tx: Db,
+    events: { row: { org_id: string; name: string; created_at: Date }; event: WorkflowEvent }[],
+  ): Promise<void> {
     const waiting = await tx.query<{
       run_id: string;
       step_id: string;
+      org_id: string | null;
+      wait_event: string;
       wait_match_path: string | null;
       wait_match_value: unknown;
       created_at: Date;
     }>(
-      `select s.run_id, s.step_id, s.wait_match_path, s.wait_match_value, s.created_at from workflow_steps s
-       where s.op = 'wait_for_event' and s.status = 'waiting' and s.wait_event = $1
-         and (s.org_id is null or s.org_id = $2)`,
-      [event.name, (event.data as { orgId?: string }).orgId ?? null],
+      `select s.run_id, s.step_id, s.org_id, s.wait_event, s.wait_match_path, s.wait_match_value, s.created_at
+       from workflow_steps s
+       where s.op = 'wait_for_event' and s.status = 'waiting' and s.wait_event = any($1::text[])`,
+      [[...new Set(events.map(({ row }) => row.name))]],
     );
-    for (const wait of waiting) {
-      if (emittedAt < wait.created_at) continue; // only events after the wait began
-      if (
-        wait.wait_match_path &&
-        JSON.stringify(readEventPath(event, wait.wait_match_path)) !== JSON.stringify(wait.wait_match_value)
-      ) {
-        continue;
-      }
-      const resumed = await tx.query(
-        `update workflow_steps set status = 'completed', output = $3::jsonb, completed_at = now()
-         where run_id = $1 and step_id = $2 and status = 'waiting' returning run_id`,
-        [wait.run_id, wait.step_id, JSON.stringify(event)],
-      );
-      if (resumed[0]) {
-        await tx.query(
-          `update workflow_runs set status = 'queued', run_after = now(), updated_at = now() where id = $1 and status = 'waiting'`,
-          [wait.run_id],
+    if (waiting.length === 0) return;
+    const resumedSteps = new Set<string>();
+    for (const { row, event } of events) {
+      for (const wait of waiting) {
+        const step = `${wait.run_id}:${wait.step_id}`;
+        if (resumedSteps.has(step) || wait.wait_event !== row.name) continue;
+        if (wait.org_id !== null && wait.org_id !== row.org_id) continue;
+        if (row.created_at < wait.created_at) continue; // only events after the wait began
+        if (
+          wait.wait_match_path &&
+          JSON.stringify(readEventPath(event, wait.wait_match_path)) !== JSON.stringify(wait.wait_match_value)
+        ) {
+          continue;
+        }
+        const resumed = await tx.query(
+          `update workflow_steps set status = 'completed', output = $3::jsonb, completed_at = now()
+           where run_id = $1 and step_id = $2 and status = 'waiting' returning run_id`,
+          [wait.run_id, wait.step_id, JSON.stringify(event)],
         );
+        if (resumed[0]) {
+          resumedSteps.add(step);
+          await tx.query(
+            `update workflow_runs set status = 'queued', run_after = now(), updated_at = now() where id = $1 and status = 'waiting'`,
+            [wait.run_id],
+          );
+        }
       }
     }
   }
