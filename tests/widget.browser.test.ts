@@ -204,4 +204,39 @@ describe('another organization', () => {
     );
     expect(await connect({ key: org.widgetKey, origin: 'https://initech.example' })).toBe('connected');
   });
+
+  it("shows a visitor's message in their other tabs, and to the sending tab only through its ack", async () => {
+    const org = await createOrganization(
+      server.db,
+      { name: 'Umbrella', settings: { allowedOrigins: ['https://umbrella.example'] } },
+      systemActor,
+    );
+    const tab = () => {
+      const socket = io(`http://127.0.0.1:${port}/widget`, {
+        auth: { key: org.widgetKey, visitorId: 'visitor-two-tabs', origin: 'https://umbrella.example' },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      const received: { body: string; sender: string }[] = [];
+      socket.on('message', (message) => received.push(message));
+      return {
+        socket,
+        received,
+        ready: new Promise<void>((resolve) => socket.once('connect', () => resolve())),
+      };
+    };
+    const [sending, other] = [tab(), tab()];
+    await Promise.all([sending.ready, other.ready]);
+    const ack = await sending.socket
+      .timeout(10_000)
+      .emitWithAck('send', { clientId: 'two-tabs-1', body: 'Hello from one tab' });
+    expect(ack).toMatchObject({ ok: true, message: { body: 'Hello from one tab', clientId: 'two-tabs-1' } });
+    // Both tabs get the agent's answer; only the other tab needs the prospect's own message.
+    const answered = (t: typeof sending) => t.received.some((m) => m.sender === 'agent');
+    await expect.poll(() => answered(sending) && answered(other), { timeout: 15_000 }).toBe(true);
+    expect(other.received.filter((m) => m.body === 'Hello from one tab')).toHaveLength(1);
+    expect(sending.received.filter((m) => m.sender === 'prospect')).toEqual([]);
+    sending.socket.close();
+    other.socket.close();
+  });
 });

@@ -51,6 +51,8 @@ export function attachWidgetGateway(
     SocketData
   >;
   const log = logger.child({ component: 'widget-gateway' });
+  /** The socket each message being stored came from, by organization and client id. */
+  const senders = new Map<string, string>();
 
   widgets.use(async (socket, next) => {
     const auth = handshakeSchema.safeParse(socket.handshake.auth);
@@ -89,6 +91,9 @@ export function attachWidgetGateway(
       if (typeof answer !== 'function') return;
       const parsed = sendSchema.safeParse(request);
       if (!parsed.success) return answer({ ok: false, error: 'the message could not be read' });
+      // The sending tab learns of its message from the ack; the visitor's other tabs from the room.
+      const sending = `${orgId}:${parsed.data.clientId}`;
+      senders.set(sending, socket.id);
       try {
         const stored = await acceptInbound(conversations, {
           orgId,
@@ -105,6 +110,8 @@ export function attachWidgetGateway(
         }
         log.error({ err: error }, 'storing a widget message failed');
         answer({ ok: false, error: 'not stored yet', retry: true });
+      } finally {
+        senders.delete(sending);
       }
     });
 
@@ -150,11 +157,18 @@ export function attachWidgetGateway(
     return visitors.get(conversationId) ?? null;
   };
   conversations.feed.subscribe((event) => {
+    // Read now: the message is announced while its sender still waits for the ack.
+    const sender =
+      event.type === 'message' && event.message.clientId
+        ? senders.get(`${event.orgId}:${event.message.clientId}`)
+        : undefined;
     const previous = queues.get(event.conversationId) ?? Promise.resolve();
     const next = previous.then(async () => {
       const visitorId = await visitorOf(event.orgId, event.conversationId);
       if (!visitorId) return;
-      const to = widgets.to(room(event.orgId, visitorId));
+      const to = sender
+        ? widgets.to(room(event.orgId, visitorId)).except(sender)
+        : widgets.to(room(event.orgId, visitorId));
       if (event.type === 'message') {
         if (['refused', 'failed'].includes(event.message.status)) return;
         const authorName =
