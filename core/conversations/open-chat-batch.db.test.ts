@@ -142,17 +142,25 @@ describe('widget messages to open chats (group commit)', () => {
     expect(h.logs.some((line) => line.message.includes('storing them one by one'))).toBe(true);
   });
 
-  it('leaves a message naming an email address to the full path, which lets the contact learn it', async () => {
+  it('leaves a message naming an email address to the full path, in its turn, which lets the contact learn it', async () => {
     const h = createConversationHarness({ db, model: createOfflineQualifier() });
     const visitor = newVisitorId();
     const first = await h.chat(orgId, visitor, 'Hi there');
-    await acceptInbound(h.deps, {
-      orgId,
-      channel: 'web',
-      from: { visitorId: visitor },
-      body: 'You can reach me at dana@batch.example',
-      clientId: `${visitor}:1`,
-    });
+    const send = (n: number, body: string) =>
+      acceptInbound(h.deps, {
+        orgId,
+        channel: 'web',
+        from: { visitorId: visitor },
+        body,
+        clientId: `${visitor}:${n}`,
+      });
+    // Sent together (two tabs): the batched one and the full-path one keep their order.
+    await Promise.all([send(1, 'One more thing'), send(2, 'You can reach me at dana@batch.example')]);
+    expect((await inboundOf(first.conversation.id)).map((m) => m.body)).toEqual([
+      'Hi there',
+      'One more thing',
+      'You can reach me at dana@batch.example',
+    ]);
     const [contact] = await db.query<{ email: string | null }>('select email from contacts where id = $1', [
       first.contactId,
     ]);

@@ -8,10 +8,9 @@ import { mentionsEmail } from './visitor-identity.ts';
 /**
  * Group commit for the most common inbound message: a widget visitor writing in the chat they
  * already have open. Messages that arrive while a batch is being stored wait and are stored
- * together in the next one — one transaction and a few set-based statements for all of them,
- * instead of one transaction of seven statements each — so acknowledgements keep up when
- * thousands of widgets write at once. At low load a batch holds one message and is stored at
- * once: nothing waits for a timer.
+ * together in the next one — one set-based statement for all of them, instead of a transaction
+ * of seven statements each — so acknowledgements keep up when thousands of widgets write at
+ * once. At low load a batch holds one message and is stored at once: nothing waits for a timer.
  *
  * Everything else — a visitor's first message (a contact and a chat to create), a message that
  * names an email address (the contact may learn it), any other channel — takes the full path
@@ -32,6 +31,8 @@ type BatchOutcome = StoredInbound | 'rate_limited' | 'full_path';
 interface Waiting {
   inbound: ParsedInboundMessage & { clientId: string; from: { visitorId: string } };
   sender: string;
+  /** Not for a batch: stored through `fullPath` when its sender's turn comes. */
+  fullPathOnly: boolean;
   fullPath: () => Promise<StoredInbound>;
   resolve: (stored: StoredInbound) => void;
   reject: (error: unknown) => void;
@@ -50,7 +51,7 @@ export interface OpenChatBatcherOptions {
   visitorLimiter: RateLimiter;
   messagesPerMinute: number;
   rateLimited: () => Error;
-  /** The most messages stored in one transaction. */
+  /** The most messages stored in one statement. */
   maxBatch?: number;
   onBatchFailed?: (error: unknown, size: number) => void;
 }
@@ -86,7 +87,10 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
     }
   }
 
-  /** The oldest waiting message of each sender that is not busy, up to `maxBatch`. */
+  /**
+   * The oldest waiting message of each sender that is not busy, up to `maxBatch`; one that is
+   * not for a batch starts on the full path instead.
+   */
   function takeBatch(): Waiting[] {
     const batch: Waiting[] = [];
     const taken = new Set<string>();
@@ -99,8 +103,9 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
       }
       taken.add(item.sender);
       busy.add(item.sender);
-      batch.push(item);
       waiting.splice(index, 1);
+      if (item.fullPathOnly) settle(item, item.fullPath);
+      else batch.push(item);
     }
     return batch;
   }
@@ -143,9 +148,9 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
   return {
     store(inbound, fullPath) {
       const { orgId, channel, from, clientId } = inbound;
+      // Other senders (email, texts, the API) are kept in order by the full path's sender lock.
+      if (channel !== 'web' || from.visitorId === undefined) return fullPath();
       const batchable =
-        channel === 'web' &&
-        from.visitorId !== undefined &&
         clientId !== undefined &&
         !inbound.providerMessageId &&
         !inbound.replyToken &&
@@ -153,12 +158,12 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
         !from.email &&
         !from.phone &&
         !mentionsEmail(inbound.body);
-      if (!batchable) return fullPath();
       return new Promise((resolve, reject) => {
         waiting.push({
           inbound: inbound as Waiting['inbound'],
-          // The same key as the full path's rate limiter and sender lock.
+          // The full path's rate-limiter key.
           sender: `${orgId}:${from.visitorId}`,
+          fullPathOnly: !batchable,
           fullPath,
           resolve,
           reject,
