@@ -92,7 +92,8 @@ export async function acceptInbound(
   const stored = await storeAndAnnounce(deps, input);
   stored.answering?.catch((error) => {
     const context = { conversationId: stored.conversationId };
-    if (error instanceof TurnsStoppedError) deps.log.info(context, error.message);
+    // Shutting down, the turns left waiting fail as the database closes; the sweep answers them.
+    if (error instanceof TurnsStoppedError || deps.scheduler.stopped) deps.log.info(context, error.message);
     else deps.log.error({ err: error, ...context }, 'answering a message failed');
   });
   return {

@@ -19,6 +19,8 @@ export interface TurnScheduler {
   run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T>;
   /** Conversations with a turn queued or running on this node. */
   readonly active: number;
+  /** `stop` was called: this node is shutting down. */
+  readonly stopped: boolean;
   /**
    * Shutdown: starts no more turns (a queued one fails with `TurnsStoppedError`, its message
    * left waiting for the sweep of whichever node runs next) and waits up to `timeoutMs` for the
@@ -84,6 +86,9 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
   }
 
   return {
+    get stopped() {
+      return stopped;
+    },
     get active() {
       return tails.size;
     },
