@@ -7,6 +7,7 @@
  *   BENCH_WIDGETS=200 BENCH_SECONDS=10 npx tsx bench/widget-load.bench.ts
  *   BENCH_INTERVAL_MS=10000 npx tsx bench/widget-load.bench.ts            # one message per 10 s each
  *   BENCH_TARGETS=quotahit npx tsx bench/widget-load.bench.ts             # skip the echo
+ *   BENCH_OPEN_CHATS=0 npx tsx bench/widget-load.bench.ts                 # first messages in the window
  *   BENCH_CPU_PROF=/tmp/prof npx tsx bench/widget-load.bench.ts           # V8 CPU profile of the server
  *
  * Every process is separate, so each is measured alone and the clients do not take the server's
@@ -15,7 +16,8 @@
  * BENCH_CLIENT_PROCESSES (default 2) client processes sharing the widgets
  * (bench/widget-load/widget-clients.ts). The targets run one after the other with the same client
  * code: echo first, then QuotaHit. For each: memory before any connection, connect all widgets,
- * memory again (RSS from /proc/<pid>/status, heap after a full GC over IPC), the send window,
+ * memory again (RSS from /proc/<pid>/status, heap after a full GC over IPC), each widget opens
+ * its chat (its first message, acked and answered), the send window,
  * memory after it; then for QuotaHit the server is stopped and its database opened to check that
  * every acknowledged client id is stored exactly once, with the id the ack named, in send order
  * (the bench exits 1 if one is not). The server's event-loop delay over the window is reported:
