@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfflineQualifier } from '../../agents/offline-model/offline-qualifier.ts';
 import type { Database } from '../../server/db/database.ts';
-import { createConversationHarness, newVisitorId } from '../../tests/support/conversation-harness.ts';
+import {
+  type ConversationHarness,
+  createConversationHarness,
+  newVisitorId,
+} from '../../tests/support/conversation-harness.ts';
 import { createTestDatabase } from '../../tests/support/test-database.ts';
 import type { Db } from '../db.ts';
 import { createDemoOrganization } from '../demo-organization.ts';
@@ -22,6 +26,16 @@ const inboundOf = (conversationId: string) =>
     `select body, client_id, seq from messages where conversation_id = $1 and direction = 'inbound' order by seq`,
     [conversationId],
   );
+
+/** Widget message `n` of `visitor`, as the gateway hands it over. */
+const send = (h: ConversationHarness, visitor: string, n: number, body = `message ${n}`) =>
+  acceptInbound(h.deps, {
+    orgId,
+    channel: 'web',
+    from: { visitorId: visitor },
+    body,
+    clientId: `${visitor}:${n}`,
+  });
 
 /**
  * Counts the writes that store prospect messages — a batch's statement or a message's own
@@ -53,17 +67,9 @@ describe('widget messages to open chats (group commit)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const before = counting.stores();
-    const send = (visitor: string, n: number) =>
-      acceptInbound(h.deps, {
-        orgId,
-        channel: 'web',
-        from: { visitorId: visitor },
-        body: `message ${n}`,
-        clientId: `${visitor}:${n}`,
-      });
     // Every visitor sends twice at once, and the first message once more (a re-send).
     const acks = await Promise.all(
-      visitors.flatMap((visitor) => [send(visitor, 1), send(visitor, 2), send(visitor, 1)]),
+      visitors.flatMap((visitor) => [send(h, visitor, 1), send(h, visitor, 2), send(h, visitor, 1)]),
     );
     // One store per message would be 36; a batch holds one message of each visitor.
     expect(counting.stores() - before).toBeLessThanOrEqual(6);
@@ -95,15 +101,7 @@ describe('widget messages to open chats (group commit)', () => {
     });
     const visitor = newVisitorId();
     const first = await h.chat(orgId, visitor, 'Hi there');
-    const send = (n: number) =>
-      acceptInbound(h.deps, {
-        orgId,
-        channel: 'web',
-        from: { visitorId: visitor },
-        body: `message ${n}`,
-        clientId: `${visitor}:${n}`,
-      });
-    const results = await Promise.allSettled([send(1), send(2), send(3)]);
+    const results = await Promise.allSettled([send(h, visitor, 1), send(h, visitor, 2), send(h, visitor, 3)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ kind: 'rate_limited' });
     expect((await inboundOf(first.conversation.id)).map((m) => m.body)).toEqual(['Hi there', 'message 1']);
@@ -121,17 +119,7 @@ describe('widget messages to open chats (group commit)', () => {
     const h = createConversationHarness({ db: failing, model: createOfflineQualifier() });
     const visitors = [newVisitorId(), newVisitorId()];
     const opened = await Promise.all(visitors.map((visitor) => h.chat(orgId, visitor, 'Hi there')));
-    const acks = await Promise.all(
-      visitors.map((visitor) =>
-        acceptInbound(h.deps, {
-          orgId,
-          channel: 'web',
-          from: { visitorId: visitor },
-          body: 'after the failure',
-          clientId: `${visitor}:1`,
-        }),
-      ),
-    );
+    const acks = await Promise.all(visitors.map((visitor) => send(h, visitor, 1, 'after the failure')));
     expect(acks.map((ack) => ack.duplicate)).toEqual([false, false]);
     for (const chat of opened) {
       expect((await inboundOf(chat.conversation.id)).map((m) => m.body)).toEqual([
@@ -146,16 +134,11 @@ describe('widget messages to open chats (group commit)', () => {
     const h = createConversationHarness({ db, model: createOfflineQualifier() });
     const visitor = newVisitorId();
     const first = await h.chat(orgId, visitor, 'Hi there');
-    const send = (n: number, body: string) =>
-      acceptInbound(h.deps, {
-        orgId,
-        channel: 'web',
-        from: { visitorId: visitor },
-        body,
-        clientId: `${visitor}:${n}`,
-      });
     // Sent together (two tabs): the batched one and the full-path one keep their order.
-    await Promise.all([send(1, 'One more thing'), send(2, 'You can reach me at dana@batch.example')]);
+    await Promise.all([
+      send(h, visitor, 1, 'One more thing'),
+      send(h, visitor, 2, 'You can reach me at dana@batch.example'),
+    ]);
     expect((await inboundOf(first.conversation.id)).map((m) => m.body)).toEqual([
       'Hi there',
       'One more thing',
