@@ -93,6 +93,20 @@ describe('widget messages to open chats (group commit)', () => {
     for (const event of ours) eventSchemas['conversation.message.received'].parse(event);
   });
 
+  it('stores any text exactly as typed, whatever array syntax it contains', async () => {
+    const h = createConversationHarness({ db, model: createOfflineQualifier() });
+    const visitor = newVisitorId();
+    const first = await h.chat(orgId, visitor, 'Hi there');
+    const bodies = [
+      'He said "hi", {ok} \\ NULL',
+      'it\'s {"a","b"} and\nnew lines\ttabs',
+      'NULL',
+      'ünïcödé 🎉 <script>alert(1)</script>',
+    ];
+    for (const [n, body] of bodies.entries()) await send(h, visitor, n + 1, body);
+    expect((await inboundOf(first.conversation.id)).map((m) => m.body)).toEqual(['Hi there', ...bodies]);
+  });
+
   it('refuses a visitor over the limit and stores nothing for them', async () => {
     const h = createConversationHarness({
       db,
