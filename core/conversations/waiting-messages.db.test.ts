@@ -4,6 +4,7 @@ import type { Database } from '../../server/db/database.ts';
 import { createConversationHarness, newVisitorId } from '../../tests/support/conversation-harness.ts';
 import { createTestDatabase } from '../../tests/support/test-database.ts';
 import { listMessages } from '../conversations.ts';
+import type { Db } from '../db.ts';
 import { createDemoOrganization } from '../demo-organization.ts';
 import type { QualifierModel } from '../qualification/qualifier-model.ts';
 import { acceptInbound } from './conversation-service.ts';
@@ -125,5 +126,47 @@ describe('a server shutting down', () => {
       ['outbound', 'sent'],
       ['outbound', 'sent'],
     ]);
+  });
+
+  it('logs a turn the closing database cuts off as information, not as an error', async () => {
+    const offline = createOfflineQualifier();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let turns = 0;
+    const slowModel: QualifierModel = {
+      name: 'slow',
+      async runTurn(request) {
+        turns++;
+        await held;
+        return offline.runTurn(request);
+      },
+    };
+    // The database as the server closes it under a turn that outlived the shutdown's wait.
+    let closed = false;
+    const closing: Db = {
+      query: (sql, params, options) =>
+        closed ? Promise.reject(new Error('the database is closed')) : db.query(sql, params, options),
+      transaction: (work, options) =>
+        closed ? Promise.reject(new Error('the database is closed')) : db.transaction(work, options),
+    };
+    const stopping = createConversationHarness({ db: closing, model: slowModel });
+    await acceptInbound(stopping.deps, {
+      orgId,
+      channel: 'web',
+      from: { visitorId: newVisitorId() },
+      body: 'Hi, we need better forecasting.',
+    });
+    await vi.waitFor(() => expect(turns).toBe(1));
+    await stopping.deps.scheduler.stop(50); // gives up on the turn still running
+    closed = true;
+    release();
+    await vi.waitFor(() =>
+      expect(stopping.logs).toContainEqual(
+        expect.objectContaining({ level: 'info', message: 'the database is closed' }),
+      ),
+    );
+    expect(stopping.logs.filter((line) => line.level === 'error')).toEqual([]);
   });
 });
