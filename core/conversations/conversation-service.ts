@@ -34,7 +34,6 @@ import {
 import { answerPending } from './conversation-turn.ts';
 import { type InboundMessage, inboundMessageSchema, type ParsedInboundMessage } from './inbound-message.ts';
 import { duplicateOf, type StoredInbound } from './open-chat-batch.ts';
-import { TurnsStoppedError } from './turn-scheduler.ts';
 import { learnContactEmail } from './visitor-identity.ts';
 
 export {
@@ -92,8 +91,9 @@ export async function acceptInbound(
   const stored = await storeAndAnnounce(deps, input);
   stored.answering?.catch((error) => {
     const context = { conversationId: stored.conversationId };
-    // Shutting down, the turns left waiting fail as the database closes; the sweep answers them.
-    if (error instanceof TurnsStoppedError || deps.scheduler.stopped) deps.log.info(context, error.message);
+    // Shutting down, a turn is refused (`TurnsStoppedError`) or cut off as the database closes;
+    // the next sweep answers its message.
+    if (deps.scheduler.stopped) deps.log.info(context, error.message);
     else deps.log.error({ err: error, ...context }, 'answering a message failed');
   });
   return {
