@@ -33,7 +33,7 @@ import {
 } from './conversation-store.ts';
 import { answerPending } from './conversation-turn.ts';
 import { type InboundMessage, inboundMessageSchema, type ParsedInboundMessage } from './inbound-message.ts';
-import { duplicateOf, type StoredInbound } from './open-chat-batch.ts';
+import type { StoredInbound } from './open-chat-batch.ts';
 import { learnContactEmail } from './visitor-identity.ts';
 
 export {
@@ -90,7 +90,7 @@ export async function acceptInbound(
 ): Promise<AcceptedInbound> {
   const stored = await storeAndAnnounce(deps, input);
   stored.answering?.catch((error) => {
-    const context = { conversationId: stored.conversationId };
+    const context = { conversationId: stored.message.conversation_id };
     // Shutting down, a turn is refused (`TurnsStoppedError`) or cut off as the database closes;
     // the next sweep answers its message.
     if (deps.scheduler.stopped) deps.log.info(context, error.message);
@@ -98,8 +98,8 @@ export async function acceptInbound(
   });
   return {
     message: toMessageView(stored.message),
-    conversationId: stored.conversationId,
-    contactId: stored.contactId,
+    conversationId: stored.message.conversation_id,
+    contactId: stored.message.contact_id,
     duplicate: stored.duplicate,
   };
 }
@@ -125,7 +125,7 @@ export async function receiveInbound(
   const qualification = readQualification(contact_qualification);
   return {
     conversation: toConversationView(conversation),
-    contactId: stored.contactId,
+    contactId: stored.message.contact_id,
     message: toMessageView(stored.message),
     reply: reply ? toMessageView(reply) : null,
     duplicate: stored.duplicate,
@@ -151,14 +151,15 @@ async function storeAndAnnounce(
   }
   const stored = await deps.openChats.store(inbound, () => storeInbound(deps, inbound));
   if (stored.duplicate) return { ...stored, answering: null };
+  const { conversation_id: conversationId, contact_id: contactId } = stored.message;
   deps.feed.publish({
     type: 'message',
     orgId: inbound.orgId,
-    conversationId: stored.conversationId,
-    contactId: stored.contactId,
+    conversationId,
+    contactId,
     message: toMessageView(stored.message),
   });
-  return { ...stored, answering: answerPending(deps, inbound.orgId, stored.conversationId) };
+  return { ...stored, answering: answerPending(deps, inbound.orgId, conversationId) };
 }
 
 async function storeInbound(
@@ -180,7 +181,7 @@ async function storeInbound(
           'select * from messages where org_id = $1 and provider_message_id = $2',
           [orgId, inbound.providerMessageId],
         );
-        if (existing[0]) return duplicateOf(existing[0]);
+        if (existing[0]) return { duplicate: true, message: existing[0] };
       }
       // Audit entries go last: the audit chain's lock is then held only until commit.
       const audits: AuditEntry[] = [];
@@ -190,7 +191,7 @@ async function storeInbound(
           'select * from messages where org_id = $1 and conversation_id = $2 and client_id = $3',
           [orgId, conversation.id, inbound.clientId],
         );
-        if (existing[0]) return duplicateOf(existing[0]);
+        if (existing[0]) return { duplicate: true, message: existing[0] };
       }
       if (!deps.visitorLimiter.take(`${orgId}:${identity}`)) throw tooManyMessages(deps.limits);
       const recent = await tx.query<{ count: number }>(
@@ -229,12 +230,7 @@ async function storeInbound(
       });
       for (const entry of audits) await recordAudit(tx, entry);
       await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body);
-      return {
-        duplicate: false,
-        message,
-        conversationId: conversation.id,
-        contactId: conversation.contact_id,
-      };
+      return { duplicate: false, message };
     },
     { interactive: true },
   );

@@ -19,10 +19,9 @@ import { mentionsEmail } from './visitor-identity.ts';
  * whichever path each takes.
  */
 export interface StoredInbound {
+  /** The same client or provider id was stored before: `message` is that earlier one. */
   duplicate: boolean;
   message: MessageRow;
-  conversationId: string;
-  contactId: string;
 }
 
 /** The outcome of one message of a batch; `full_path` hands it to `storeInbound`. */
@@ -245,16 +244,10 @@ async function storeBatch(
     { interactive: true },
   );
   return rows.map((row, index): BatchOutcome => {
-    if (row.duplicate) return duplicateOf(fromJson(row.duplicate));
+    if (row.duplicate) return { duplicate: true, message: fromJson(row.duplicate) };
     if (row.stored) {
       limiter.take(senders[index]!);
-      const message = fromJson(row.stored);
-      return {
-        duplicate: false,
-        message,
-        conversationId: message.conversation_id,
-        contactId: message.contact_id,
-      };
+      return { duplicate: false, message: fromJson(row.stored) };
     }
     // No open chat: a first message, or the visitor's last chat closed.
     if (!row.conversation_id) return 'full_path';
@@ -262,15 +255,6 @@ async function storeBatch(
     // Stored meanwhile by another node under the same client id: the full path finds it.
     return 'full_path';
   });
-}
-
-export function duplicateOf(message: MessageRow): StoredInbound {
-  return {
-    duplicate: true,
-    message,
-    conversationId: message.conversation_id,
-    contactId: message.contact_id,
-  };
 }
 
 /** A message row read back through `to_jsonb` has its timestamps as text. */
