@@ -57,7 +57,7 @@ export interface OpenChatBatcherOptions {
 
 export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChatBatcher {
   const maxBatch = options.maxBatch ?? 200;
-  const waiting: Waiting[] = [];
+  let waiting: Waiting[] = [];
   /** Senders with a message being stored: their next one waits, so their order holds. */
   const busy = new Set<string>();
   let draining = false;
@@ -92,20 +92,20 @@ export function createOpenChatBatcher(options: OpenChatBatcherOptions): OpenChat
    */
   function takeBatch(): Waiting[] {
     const batch: Waiting[] = [];
-    const taken = new Set<string>();
-    for (let index = 0; index < waiting.length && batch.length < maxBatch; ) {
-      const item = waiting[index]!;
-      if (busy.has(item.sender) || taken.has(item.sender)) {
-        taken.add(item.sender);
-        index++;
-        continue;
+    const left: Waiting[] = [];
+    const seen = new Set<string>();
+    for (const item of waiting) {
+      const next = !busy.has(item.sender) && !seen.has(item.sender) && batch.length < maxBatch;
+      seen.add(item.sender);
+      if (!next) {
+        left.push(item);
+      } else {
+        busy.add(item.sender);
+        if (item.fullPathOnly) settle(item, item.fullPath);
+        else batch.push(item);
       }
-      taken.add(item.sender);
-      busy.add(item.sender);
-      waiting.splice(index, 1);
-      if (item.fullPathOnly) settle(item, item.fullPath);
-      else batch.push(item);
     }
+    waiting = left;
     return batch;
   }
 
