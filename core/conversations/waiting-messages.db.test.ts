@@ -77,28 +77,33 @@ describe('messages left waiting by a crash', () => {
   });
 });
 
+/** The offline model, holding its first turn until the test lets it go. */
+function heldFirstTurn() {
+  const offline = createOfflineQualifier();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started = 0;
+  const model: QualifierModel = {
+    name: 'slow',
+    async runTurn(request) {
+      if (started++ === 0) await held;
+      return offline.runTurn(request);
+    },
+  };
+  return { model, turns: () => started, release };
+}
+
 describe('a server shutting down', () => {
   it('finishes the turn it is running, starts no other, and leaves the rest to the next sweep', async () => {
-    // A model that holds its first turn until the test lets it go.
-    const offline = createOfflineQualifier();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let turns = 0;
-    const slowModel: QualifierModel = {
-      name: 'slow',
-      async runTurn(request) {
-        if (turns++ === 0) await held;
-        return offline.runTurn(request);
-      },
-    };
+    const { model: slowModel, turns, release } = heldFirstTurn();
     const stopping = createConversationHarness({ db, model: slowModel });
     const visitorId = newVisitorId();
     const send = (body: string) =>
       acceptInbound(stopping.deps, { orgId, channel: 'web', from: { visitorId }, body });
     const first = await send('Hi, we need better forecasting.');
-    await vi.waitFor(() => expect(turns).toBe(1));
+    await vi.waitFor(() => expect(turns()).toBe(1));
     await send('We have about $40k for it.'); // its turn is queued behind the running one
 
     const stopped = stopping.deps.scheduler.stop(10_000);
@@ -129,20 +134,7 @@ describe('a server shutting down', () => {
   });
 
   it('logs a turn the closing database cuts off as information, not as an error', async () => {
-    const offline = createOfflineQualifier();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let turns = 0;
-    const slowModel: QualifierModel = {
-      name: 'slow',
-      async runTurn(request) {
-        turns++;
-        await held;
-        return offline.runTurn(request);
-      },
-    };
+    const { model: slowModel, turns, release } = heldFirstTurn();
     // The database as the server closes it under a turn that outlived the shutdown's wait.
     let closed = false;
     const closing: Db = {
@@ -158,7 +150,7 @@ describe('a server shutting down', () => {
       from: { visitorId: newVisitorId() },
       body: 'Hi, we need better forecasting.',
     });
-    await vi.waitFor(() => expect(turns).toBe(1));
+    await vi.waitFor(() => expect(turns()).toBe(1));
     await stopping.deps.scheduler.stop(50); // gives up on the turn still running
     closed = true;
     release();
