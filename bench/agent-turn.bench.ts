@@ -30,7 +30,6 @@ import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { createOfflineQualifier } from '../agents/offline-model/offline-qualifier.ts';
 import { createWebChannel } from '../channels/web/web-channel.ts';
 import { createConversationServiceDeps, receiveInbound } from '../core/conversations/conversation-service.ts';
@@ -41,6 +40,7 @@ import type { Database } from '../server/db/database.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { openPglite } from '../server/db/pglite-database.ts';
 import { openPostgres } from '../server/db/postgres-database.ts';
+import { createBenchDatabase } from './bench-database.ts';
 
 const conversations = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const modelMs = Number(process.env.BENCH_MODEL_MS ?? 0);
@@ -64,22 +64,8 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
 async function openBenchDatabase(): Promise<{ db: Database; label: string; drop: () => Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL;
   if (!serverUrl) return { db: await openPglite(undefined), label: 'PGlite in memory', drop: async () => {} };
-  const name = `qh_bench_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const server = await openPostgres(url.toString());
-  return {
-    db: server,
-    label: 'PostgreSQL server on this machine',
-    drop: () => admin(`drop database if exists ${name} with (force)`),
-  };
+  const { url, version, drop } = await createBenchDatabase(serverUrl);
+  return { db: await openPostgres(url), label: `PostgreSQL ${version} server on this machine`, drop };
 }
 
 const { db, label, drop } = await openBenchDatabase();

@@ -13,7 +13,6 @@
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { systemActor } from '../core/actor.ts';
 import { createOrganization } from '../core/organizations.ts';
 import { rescoreOrganization, updateScoringProfile } from '../core/scoring/rescore-organization.ts';
@@ -22,6 +21,7 @@ import type { Database } from '../server/db/database.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { openPglite } from '../server/db/pglite-database.ts';
 import { openPostgres } from '../server/db/postgres-database.ts';
+import { createBenchDatabase } from './bench-database.ts';
 
 const contacts = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const singleRuns = Number(process.env.BENCH_SINGLE_RUNS ?? 1000);
@@ -43,25 +43,8 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 async function openBenchDatabase(): Promise<{ db: Database; label: string; drop: () => Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL;
   if (!serverUrl) return { db: await openPglite(undefined), label: 'PGlite in memory', drop: async () => {} };
-  const name = `qh_bench_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const server = await openPostgres(url.toString());
-  const [{ version }] = (await server.query<{ version: string }>(
-    "select current_setting('server_version') as version",
-  )) as [{ version: string }];
-  return {
-    db: server,
-    label: `PostgreSQL ${version} server on this machine`,
-    drop: () => admin(`drop database if exists ${name} with (force)`),
-  };
+  const { url, version, drop } = await createBenchDatabase(serverUrl);
+  return { db: await openPostgres(url), label: `PostgreSQL ${version} server on this machine`, drop };
 }
 
 const { db, label: databaseLabel, drop } = await openBenchDatabase();

@@ -9,6 +9,8 @@
  *   BENCH_TARGETS=quotahit npx tsx bench/widget-load.bench.ts             # skip the echo
  *   BENCH_OPEN_CHATS=0 npx tsx bench/widget-load.bench.ts                 # first messages in the window
  *   BENCH_CPU_PROF=/tmp/prof npx tsx bench/widget-load.bench.ts           # V8 CPU profile of the server
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/widget-load.bench.ts
+ *                                     # QuotaHit on a PostgreSQL server, in a fresh database it drops
  *
  * Every process is separate, so each is measured alone and the clients do not take the server's
  * core: the server under test (bench/widget-load/quotahit-server.ts: `startServer` as
@@ -29,6 +31,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPglite } from '../server/db/pglite-database.ts';
+import { openPostgres } from '../server/db/postgres-database.ts';
+import { createBenchDatabase } from './bench-database.ts';
 import type { TargetMemory, TargetReady } from './widget-load/target-ipc.ts';
 import type { ClientRequest, Connected, Opened, RunResult } from './widget-load/widget-clients.ts';
 
@@ -40,6 +44,8 @@ const ackTimeoutMs = Number(process.env.BENCH_ACK_TIMEOUT_MS ?? 20_000);
 const drainMs = Number(process.env.BENCH_DRAIN_MS ?? 10_000);
 /** Each widget opens its chat before the window (1), or writes its first message in it (0). */
 const openChatsFirst = (process.env.BENCH_OPEN_CHATS ?? '1') !== '0';
+// QuotaHit on a PostgreSQL server (DATABASE_URL) instead of PGlite in its DATA_DIR.
+const serverUrl = process.env.BENCH_DATABASE_URL;
 const targets = (process.env.BENCH_TARGETS ?? 'echo,quotahit').split(',') as ('echo' | 'quotahit')[];
 const origin = 'https://shop.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -131,8 +137,8 @@ interface Verification {
 }
 
 /** After the server has stopped: every acknowledged client id is stored once, as acked, in order. */
-async function verify(dataDir: string, results: RunResult[]): Promise<Verification> {
-  const db = await openPglite(path.join(dataDir, 'pglite'));
+async function verify(database: string, results: RunResult[]): Promise<Verification> {
+  const db = database.startsWith('postgres') ? await openPostgres(database) : await openPglite(database);
   try {
     const acked = new Map(results.flatMap((r) => r.stored));
     const rows = await db.query<{ client_id: string; id: string; seq: number; conversation_id: string }>(
@@ -205,6 +211,8 @@ interface TargetRun {
 
 async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qh-widget-load-'));
+  const server = name === 'quotahit' && serverUrl ? await createBenchDatabase(serverUrl) : null;
+  const { DATABASE_URL: _ignored, ...env } = process.env;
   const script = path.join(here, 'widget-load', name === 'echo' ? 'echo-server.ts' : 'quotahit-server.ts');
   const target = fork(script, [], {
     execArgv: [
@@ -214,7 +222,8 @@ async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
     ],
     env: {
-      ...process.env,
+      ...env,
+      ...(server ? { DATABASE_URL: server.url } : {}),
       DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
@@ -304,9 +313,13 @@ async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
     const exited = new Promise((resolve) => target.once('exit', resolve));
     target.send({ type: 'stop' });
     await exited;
-    const verification = name === 'quotahit' ? await verify(dataDir, results) : undefined;
+    const verification =
+      name === 'quotahit' ? await verify(server?.url ?? path.join(dataDir, 'pglite'), results) : undefined;
     return {
-      name: name === 'echo' ? 'bare socket.io echo' : 'QuotaHit (PGlite)',
+      name:
+        name === 'echo'
+          ? 'bare socket.io echo'
+          : `QuotaHit (${server ? `PostgreSQL ${server.version}` : 'PGlite'})`,
       connected: connected.reduce((sum, c) => sum + c.connected, 0),
       connectFailures: Object.assign({}, ...connected.map((c) => c.failures)),
       connectMs: Math.max(...connected.map((c) => c.ms)),
@@ -324,6 +337,7 @@ async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
   } finally {
     for (const child of [...clients, target]) if (child.exitCode === null) child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
+    await server?.drop();
   }
 }
 
@@ -392,7 +406,7 @@ console.log(
   `${count(widgetCount)} widgets on loopback over ${clientProcesses} client processes, one message every ${intervalMs / 1000} s each for ${seconds} s (${count(Math.round((widgetCount * 1000) / intervalMs))} messages/s offered); ack timeout ${ackTimeoutMs / 1000} s`,
 );
 console.log(
-  `QuotaHit: startServer on a fresh DATA_DIR (PGlite), offline model answering every message; bench-only: messagesPerMinute raised to ${process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000} (loadout: 20), allowedOrigins = [${origin}]`,
+  `QuotaHit: startServer on ${serverUrl ? 'a fresh PostgreSQL database (BENCH_DATABASE_URL)' : 'a fresh DATA_DIR (PGlite)'}, offline model answering every message; bench-only: messagesPerMinute raised to ${process.env.BENCH_MESSAGES_PER_MINUTE ?? 10_000} (loadout: 20), allowedOrigins = [${origin}]`,
 );
 
 console.log(
