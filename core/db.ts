@@ -16,9 +16,9 @@ export interface Db {
 export interface WorkOptions {
   /**
    * Someone is waiting on this write right now (a prospect's message awaiting its
-   * acknowledgement): where statements wait in one queue (the embedded database), it runs
-   * before queued background work such as agent turns. Ignored by pooled connections and
-   * inside a transaction.
+   * acknowledgement): it runs before queued background work such as agent turns — in the
+   * embedded database's one queue, or on a PostgreSQL pool's connections kept free for it.
+   * Ignored inside a transaction.
    */
   interactive?: boolean;
 }

@@ -1,23 +1,39 @@
 import pg from 'pg';
-import type { Db } from '../../core/db.ts';
+import type { Db, WorkOptions } from '../../core/db.ts';
+import { createConnectionGate } from './connection-gate.ts';
 import type { Database } from './database.ts';
 
 // Counts (bigint) as numbers, matching the PGlite parser; our bigints stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-/** Any Postgres reachable by URL: a Supabase project or a self-hosted server. */
-export async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+/**
+ * Any Postgres reachable by URL: a Supabase project or a self-hosted server. A pool of
+ * `poolSize` connections (10), of which background work may hold all but `reservedForInteractive`
+ * (3): see `createConnectionGate`.
+ */
+export async function openPostgres(
+  url: string,
+  options: { poolSize?: number; reservedForInteractive?: number } = {},
+): Promise<Database> {
+  const size = options.poolSize ?? 10;
+  const gate = createConnectionGate(size, options.reservedForInteractive ?? 3);
+  const pool = new pg.Pool({ connectionString: url, max: size });
   // Fail at start-up, not at the first request, when the server is unreachable.
   const probe = await pool.connect();
   probe.release();
+  const isInteractive = (work?: WorkOptions) => work?.interactive ?? false;
   return {
     kind: 'postgres',
-    query: async <Row>(sql: string, params?: readonly unknown[]) =>
-      (await pool.query(sql, params as unknown[])).rows as Row[],
-    transaction: (work) => inTransaction(pool, (client) => work(clientDb(client))),
+    query: <Row>(sql: string, params?: readonly unknown[], options?: WorkOptions) =>
+      gate.run(
+        isInteractive(options),
+        async () => (await pool.query(sql, params as unknown[])).rows as Row[],
+      ),
+    transaction: (work, options) =>
+      gate.run(isInteractive(options), () => inTransaction(pool, (client) => work(clientDb(client)))),
     // Without parameters node-postgres uses the simple protocol, which runs a whole script.
-    execScript: (sql) => inTransaction(pool, async (client) => void (await client.query(sql))),
+    execScript: (sql) =>
+      gate.run(false, () => inTransaction(pool, async (client) => void (await client.query(sql)))),
     close: () => pool.end(),
   };
 }
