@@ -4,7 +4,7 @@ import { DomainError } from '../errors.ts';
 
 /**
  * Runs the turns of one conversation one at a time, in the order they were asked for, however
- * many callers arrive at once. Two layers:
+ * many callers arrive at once, and at most `maxRunning` turns of this node at a time. Two layers:
  *
  * - in process, a queue per conversation (a promise chain), so this node never runs two turns of
  *   one conversation together;
@@ -14,6 +14,11 @@ import { DomainError } from '../errors.ts';
  *
  * The work itself (load, call the model, store) runs outside any database transaction, so a slow
  * model never holds a connection or a lock that other conversations need.
+ *
+ * Why a cap: under a flood of messages every conversation has a turn waiting. Started all at
+ * once, thousands of turns would share the database statement by statement and none would
+ * finish; capped, turns finish in the order they were asked for, and a shutdown has only the
+ * running ones to wait for.
  */
 export interface TurnScheduler {
   run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T>;
@@ -44,6 +49,11 @@ export interface TurnSchedulerOptions {
   leaseMs?: number;
   /** How long to wait for another node's lease before giving up. */
   waitMs?: number;
+  /**
+   * Turns running at once on this node (64); the rest wait in arrival order. With a real model
+   * a turn mostly waits for it, so this is also how many model calls a node has open.
+   */
+  maxRunning?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -53,8 +63,26 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
   const leaseMs = options.leaseMs ?? 120_000;
   const waitMs = options.waitMs ?? leaseMs + 5_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxRunning = options.maxRunning ?? 64;
   const tails = new Map<string, Promise<unknown>>();
   let stopped = false;
+  let running = 0;
+  const waitingForSlot: { resolve: () => void; reject: (error: Error) => void }[] = [];
+
+  function takeSlot(): Promise<void> {
+    if (running < maxRunning) {
+      running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => waitingForSlot.push({ resolve, reject }));
+  }
+
+  /** Hands the slot to the longest-waiting turn, if any. */
+  function freeSlot(): void {
+    const next = waitingForSlot.shift();
+    if (next) next.resolve();
+    else running--;
+  }
 
   async function acquire(orgId: string, conversationId: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -96,11 +124,16 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
       const previous = tails.get(conversationId) ?? Promise.resolve();
       const turn = previous.then(async () => {
         if (stopped) throw new TurnsStoppedError();
-        await acquire(orgId, conversationId);
+        await takeSlot();
         try {
-          return await work();
+          await acquire(orgId, conversationId);
+          try {
+            return await work();
+          } finally {
+            await release(conversationId);
+          }
         } finally {
-          await release(conversationId);
+          freeSlot();
         }
       });
       // The chain continues whether this turn succeeded or not.
@@ -113,6 +146,7 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
     },
     async stop(timeoutMs) {
       stopped = true;
+      for (const turn of waitingForSlot.splice(0)) turn.reject(new TurnsStoppedError());
       const deadline = Date.now() + timeoutMs;
       while (tails.size > 0 && Date.now() < deadline) {
         await Promise.race([Promise.all(tails.values()), sleep(Math.min(100, deadline - Date.now()))]);

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../server/db/database.ts';
+import { createTestDatabase } from '../../tests/support/test-database.ts';
+import { createDemoOrganization } from '../demo-organization.ts';
+import { createTurnScheduler, TurnsStoppedError } from './turn-scheduler.ts';
+
+let db: Database;
+let orgId: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  orgId = (await createDemoOrganization(db, 'demo-password-1')).orgId;
+});
+afterAll(() => db.close());
+
+/** A new web chat: turn leases name a real conversation. */
+async function newConversation(): Promise<string> {
+  const rows = await db.query<{ id: string }>(
+    `with contact as (insert into contacts (org_id) values ($1) returning id)
+     insert into conversations (org_id, contact_id, channel) select $1, id, 'web' from contact returning id`,
+    [orgId],
+  );
+  return rows[0]!.id;
+}
+
+/** A turn's work that runs until `finish` is called, noting when it started. */
+function heldTurn(name: string, started: string[]) {
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  return {
+    work: async () => {
+      started.push(name);
+      await finished;
+      return name;
+    },
+    finish,
+  };
+}
+
+describe('the turn scheduler', () => {
+  it('runs at most maxRunning turns at once; the others start in the order they were asked for', async () => {
+    const scheduler = createTurnScheduler({ db, maxRunning: 2 });
+    const started: string[] = [];
+    const turns = ['a', 'b', 'c', 'd'].map((name) => ({ name, ...heldTurn(name, started) }));
+    const conversations = await Promise.all(turns.map(newConversation));
+    const results = turns.map((turn, i) => scheduler.run(orgId, conversations[i]!, turn.work));
+    // a and b hold the two places (their leases may be taken in either order).
+    await expect.poll(() => [...started].sort()).toEqual(['a', 'b']);
+    expect(scheduler.active).toBe(4);
+
+    turns[1]!.finish();
+    await expect.poll(() => started.slice(2)).toEqual(['c']);
+    turns[0]!.finish();
+    await expect.poll(() => started.slice(2)).toEqual(['c', 'd']);
+    for (const turn of turns) turn.finish();
+    expect(await Promise.all(results)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('frees the place of a turn that failed', async () => {
+    const scheduler = createTurnScheduler({ db, maxRunning: 1 });
+    const failed = scheduler.run(orgId, await newConversation(), async () => {
+      throw new Error('the model failed');
+    });
+    const next = scheduler.run(orgId, await newConversation(), async () => 'answered');
+    await expect(failed).rejects.toThrow('the model failed');
+    await expect(next).resolves.toBe('answered');
+  });
+
+  it('on stop, refuses the turns waiting for a place and waits for the running one', async () => {
+    const scheduler = createTurnScheduler({ db, maxRunning: 1 });
+    const started: string[] = [];
+    const running = heldTurn('running', started);
+    const first = scheduler.run(orgId, await newConversation(), running.work);
+    await expect.poll(() => started).toEqual(['running']);
+    const waiting = scheduler.run(orgId, await newConversation(), heldTurn('waiting', started).work);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started).toEqual(['running']);
+
+    const stopped = scheduler.stop(5_000);
+    await expect(waiting).rejects.toBeInstanceOf(TurnsStoppedError);
+    running.finish();
+    await stopped;
+    await expect(first).resolves.toBe('running');
+    expect(started).toEqual(['running']);
+    expect(scheduler.active).toBe(0);
+  });
+});
