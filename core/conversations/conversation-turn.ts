@@ -77,7 +77,11 @@ export async function answerPending(
          and status = 'received' order by seq limit 100`,
       [conversationId, orgId],
     );
-    for (const message of pending) await runTurn(deps, message);
+    for (const message of pending) {
+      // Shutting down: the rest stay waiting for the sweep, so closing waits for one answer, not 100.
+      if (deps.scheduler.stopped) return;
+      await runTurn(deps, message);
+    }
   });
 }
 

@@ -133,6 +133,28 @@ describe('a server shutting down', () => {
     ]);
   });
 
+  it('stops a turn with many messages waiting after the answer it is writing', async () => {
+    const { model: slowModel, turns, release } = heldFirstTurn();
+    const opener = createConversationHarness({ db, model: createOfflineQualifier() });
+    const conversationId = await strandedConversation(opener, 120);
+    await db.query(
+      `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body, status, created_at)
+       select org_id, conversation_id, contact_id, 'inbound', 'web', 'prospect', 'Hello?', 'received', created_at
+       from messages where conversation_id = $1 and status = 'received'`,
+      [conversationId],
+    );
+    const stopping = createConversationHarness({ db, model: slowModel });
+
+    const sweep = answerWaitingMessages(stopping.deps); // one turn answers both, one after the other
+    await vi.waitFor(() => expect(turns()).toBe(1));
+    const stopped = stopping.deps.scheduler.stop(10_000);
+    release();
+    await Promise.all([stopped, sweep]);
+    const inbound = (await listMessages(db, orgId, conversationId)).filter((m) => m.direction === 'inbound');
+    expect(inbound.map((m) => m.status)).toEqual(['processed', 'processed', 'received']);
+    expect(turns()).toBe(1);
+  });
+
   it('logs a turn the closing database cuts off as information, not as an error', async () => {
     const { model: slowModel, turns, release } = heldFirstTurn();
     // The database as the server closes it under a turn that outlived the shutdown's wait.
