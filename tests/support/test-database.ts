@@ -19,25 +19,36 @@ export async function createTestDatabase(): Promise<Database> {
     await migrate(db); // a no-op on the template; proves it is current
     return db;
   }
-  const name = `qh_test_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString());
+  const server = await createPostgresTestDatabase(serverUrl);
+  const db = await openPostgres(server.url);
   await migrate(db);
   return {
     ...db,
     close: async () => {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await server.drop();
     },
   };
+}
+
+/** A new, empty database on the PostgreSQL server at `serverUrl`: its URL, and `drop`. */
+export async function createPostgresTestDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `qh_test_${randomUUID().replaceAll('-', '')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 export const databaseKind = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
