@@ -44,6 +44,7 @@ process.stdout.write(
     `  Health:   ${url}/health`,
     `  API:      ${url}/api  (Authorization: Bearer <apiKey>)`,
     `  Database: ${running.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+    `  Realtime: ${config.REDIS_URL ? 'shared with the other nodes through Redis (REDIS_URL)' : 'this process'}`,
     ...demoLines,
     '  Providers:',
     providers,

@@ -33,6 +33,7 @@ import { twilioWebhookRoutes } from './http/routes/twilio-webhook.ts';
 import type { Logger } from './logger.ts';
 import { createProviderChannels } from './provider-channels.ts';
 import { attachConsoleGateway } from './socket/console-gateway.ts';
+import { joinRedisFanout } from './socket/redis-fanout.ts';
 import { attachWidgetGateway } from './socket/widget-gateway.ts';
 import { createWorkflows } from './workflows.ts';
 
@@ -63,6 +64,7 @@ export async function startServer(
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const releaseDataDir = config.DATABASE_URL ? async () => {} : await lockDataDir(config.dataDir);
   let db: Database | undefined;
+  let leaveFanout: (() => Promise<void>) | undefined;
   // The browser bundles build while the database opens.
   const bundles = buildClientBundles();
   bundles.catch(() => {});
@@ -109,8 +111,11 @@ export async function startServer(
         }),
       ],
     });
+    const io = new SocketServer({ serveClient: false });
+    // Joined before listening: a node that cannot reach Redis does not start.
+    if (config.REDIS_URL) leaveFanout = await joinRedisFanout(io, config.REDIS_URL, logger);
     const server = await listen(app, config.PORT, config.HOST);
-    const io = new SocketServer(server, { serveClient: false });
+    io.attach(server);
     attachWidgetGateway(io, db, conversations, logger);
     attachConsoleGateway(io, db, conversations, logger);
     const port = (server.address() as AddressInfo).port;
@@ -143,8 +148,9 @@ export async function startServer(
       closing ??= (async () => {
         // Live connections (widgets, consoles) end now; they reconnect to another node or later.
         for (const timer of timers) clearInterval(timer);
-        io.disconnectSockets(true);
+        io.local.disconnectSockets(true);
         io.engine.close();
+        await leaveFanout?.();
         await stopAccepting(server, config.SHUTDOWN_TIMEOUT_MS);
         await workflows.stop();
         // Agent turns running now finish before the database closes; queued ones are left to
@@ -159,6 +165,7 @@ export async function startServer(
     const url = config.PUBLIC_URL ? config.publicUrl : `http://localhost:${port}`;
     return { url, port, db, demo, close };
   } catch (error) {
+    await leaveFanout?.();
     await db?.close().catch(() => {});
     await releaseDataDir();
     throw error;
