@@ -62,6 +62,7 @@ beforeAll(async () => {
     whatsapp: whatsapp.sender,
     email: recordingSender('email'),
     web: recordingSender('web'),
+    voice: recordingSender('voice'),
   };
   conversations = createConversationServiceDeps({
     db,
@@ -489,6 +490,131 @@ describe('POST /webhooks/twilio/status', () => {
       { authToken: twilioApi.authToken },
     );
     expect(unknown.json()).toEqual({ received: true, outcome: 'unknown' });
+  });
+});
+
+describe('POST /webhooks/twilio/voice', () => {
+  const voiceWebhook = (query: string) => `${publicUrl}/webhooks/twilio/voice${query}`;
+  /** A call's webhook as Twilio posts it: the call coming in, or what the caller said. */
+  const call = (
+    signedUrl: string,
+    input: { callSid: string; from: string; speech?: string },
+    signature?: string | null,
+  ) =>
+    postTwilioWebhook(
+      server.url,
+      signedUrl,
+      {
+        AccountSid: twilioApi.accountSid,
+        CallSid: input.callSid,
+        From: input.from,
+        To: smsNumber,
+        CallStatus: 'in-progress',
+        Direction: 'inbound',
+        ...(input.speech ? { SpeechResult: input.speech, Confidence: '0.92' } : {}),
+      },
+      { authToken: twilioApi.authToken, ...(signature === undefined ? {} : { signature }) },
+    );
+  /** The `action` of the TwiML's Gather, unescaped: where Twilio posts what it hears next. */
+  const gatherAction = (twiml: string) =>
+    /<Gather [^>]*action="([^"]+)"/.exec(twiml)?.[1]?.replaceAll('&amp;', '&') ?? null;
+  const sayings = (twiml: string) => [...twiml.matchAll(/<Say>([^<]*)<\/Say>/g)].map((m) => m[1]);
+
+  it('refuses an unsigned or mis-signed call and changes nothing', async () => {
+    const before = await snapshot();
+    const input = { callSid: 'CA-unsigned', from: newPhone(), speech: 'Hello' };
+    const unsigned = await call(voiceWebhook(`?org=${orgId}&turn=1`), input, null);
+    expect(unsigned.status).toBe(400);
+    expect(unsigned.contentType).toContain('application/problem+json');
+    const forged = await call(voiceWebhook(`?org=${orgId}&turn=1`), input, 'bm90LXRoZS1zaWduYXR1cmU=');
+    expect(forged.status).toBe(403);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('opens with the AI disclosure, then answers what the caller says and listens again', async () => {
+    const phone = newPhone();
+    const callSid = `CA${phone.slice(1)}`;
+    const opening = await call(voiceWebhook(`?org=${orgId}`), { callSid, from: phone });
+    expect(opening.status).toBe(200);
+    expect(opening.contentType).toContain('text/xml');
+    const disclosure = aiDisclosure(await getOrganization(db, orgId), 'voice');
+    expect(sayings(opening.text)[0]).toBe(disclosure.replaceAll("'", '&apos;'));
+    expect(opening.text).toContain('<Gather input="speech"');
+    const first = gatherAction(opening.text)!;
+    expect(first).toBe(`${publicUrl}/webhooks/twilio/voice?org=${orgId}&turn=1`);
+
+    const speech = 'Hi, we need a better way to qualify leads & book demos';
+    const answer = await call(first, { callSid, from: phone, speech });
+    expect(answer.status).toBe(200);
+    const lead = (
+      await db.query<{ id: string }>('select id from contacts where org_id = $1 and phone = $2', [
+        orgId,
+        phone,
+      ])
+    )[0]!;
+    const messages = await db.query<{ direction: string; channel: string; body: string; status: string }>(
+      `select m.direction, m.channel, m.body, m.status from messages m
+       where m.contact_id = $1 order by m.seq`,
+      [lead.id],
+    );
+    expect(messages.map((m) => [m.direction, m.channel, m.status])).toEqual([
+      ['inbound', 'voice', 'processed'],
+      ['outbound', 'voice', 'recorded'], // delivered by the TwiML that speaks it
+    ]);
+    expect(messages[0]!.body).toBe(speech);
+    // The stored reply is spoken (without repeating the disclosure), as escaped text.
+    const reply = messages[1]!.body.replace(disclosure, '').trim();
+    const escaped = reply.replaceAll('&', '&amp;').replaceAll("'", '&apos;').replaceAll('"', '&quot;');
+    expect(sayings(answer.text)[0]).toBe(escaped);
+    expect(gatherAction(answer.text)).toBe(`${publicUrl}/webhooks/twilio/voice?org=${orgId}&turn=2`);
+
+    // Twilio delivers the same webhook again: stored once, the same reply spoken.
+    const again = await call(first, { callSid, from: phone, speech });
+    expect(sayings(again.text)).toEqual(sayings(answer.text));
+    const after = await db.query<{ n: number }>(
+      'select count(*)::int as n from messages where contact_id = $1',
+      [lead.id],
+    );
+    expect(after[0]!.n).toBe(2);
+  });
+
+  it('tells a caller who asks not to be called that it is noted, and hangs up', async () => {
+    const phone = newPhone();
+    const callSid = `CA${phone.slice(1)}`;
+    const answer = await call(voiceWebhook(`?org=${orgId}&turn=1`), {
+      callSid,
+      from: phone,
+      speech: 'Stop calling me',
+    });
+    expect(answer.status).toBe(200);
+    expect(sayings(answer.text)).toEqual(['Understood, we&apos;ve noted your request. Goodbye.']);
+    expect(answer.text).not.toContain('<Gather');
+    expect(answer.text).toContain('<Hangup/>');
+  });
+
+  it('answers a call no organization here takes with an apology, and stores nothing', async () => {
+    const before = await snapshot();
+    // Two organizations, no ?org= and a number nobody texted: none is chosen.
+    const answer = await call(voiceWebhook('?turn=1'), {
+      callSid: 'CA-nobody',
+      from: newPhone(),
+      speech: 'Hi',
+    });
+    expect(answer.status).toBe(200);
+    expect(sayings(answer.text)).toEqual(['Sorry, this number cannot take calls right now. Goodbye.']);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a call without a caller number as bad input', async () => {
+    const before = await snapshot();
+    const anonymous = await call(voiceWebhook(`?org=${orgId}&turn=1`), {
+      callSid: 'CA-anonymous',
+      from: 'anonymous',
+      speech: 'Hello',
+    });
+    expect(anonymous.status).toBe(400);
+    expect(anonymous.json().detail).toMatch(/From is not a phone number/);
+    expect(await snapshot()).toEqual(before);
   });
 });
 

@@ -2,13 +2,17 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { InboundRequest } from '../../../channels/channel-adapter.ts';
 import type { SmsChannel } from '../../../channels/sms/sms-channel.ts';
+import { callTwiml, parseCallRequest, spokenMessage } from '../../../channels/voice/voice-call.ts';
+import { aiDisclosure } from '../../../core/compliance/ai-disclosure.ts';
 import {
   acceptInbound,
   type ConversationServiceDeps,
+  receiveInbound,
 } from '../../../core/conversations/conversation-service.ts';
 import { findTextingOrganization } from '../../../core/conversations/texting-organization.ts';
 import type { Db } from '../../../core/db.ts';
 import { findDeliveryOrganization, recordDeliveryStatus } from '../../../core/delivery-status.ts';
+import { getOrganization } from '../../../core/organizations.ts';
 import { sendProblem } from '../problem.ts';
 
 /**
@@ -20,6 +24,11 @@ import { sendProblem } from '../problem.ts';
  *   — never in TwiML, which would skip the gate. A redelivery (same MessageSid) is stored once.
  * - `POST /webhooks/twilio/status`: a status callback for a text we sent; applied to the ledger
  *   once per sid and status, never backwards.
+ * - `POST /webhooks/twilio/voice`: a prospect calling. The call opens with the AI disclosure and
+ *   a question; each thing the caller says (Twilio's speech recognition) is a prospect message of
+ *   the voice channel, answered by the same agent as every channel, and its reply is spoken once
+ *   the compliance gate let it through. Then the call listens again. A redelivered webhook is
+ *   stored once and speaks the same reply.
  *
  * `X-Twilio-Signature` covers the full URL Twilio called (rebuilt from PUBLIC_URL, since a proxy
  * sits between) and every form field, and is checked before anything in the body is used:
@@ -38,6 +47,11 @@ export interface TwilioWebhookOptions {
 
 const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const orgIdSchema = z.uuid();
+/** Which answer of the call a speech webhook carries (`turn` in our Gather action URL). */
+const turnSchema = z.coerce.number().int().min(0).max(1_000).default(0);
+/** Twilio hangs up on a webhook after 15 s: past this the caller is told we will follow up. */
+const spokenReplyWithinMs = 10_000;
+const followUpLine = 'Thank you. Someone from our team will follow up with you shortly. Goodbye.';
 
 export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
   const { db, conversations } = options;
@@ -143,6 +157,88 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
       );
     }
     res.type('text/xml').send(emptyTwiml);
+  });
+
+  router.post('/webhooks/twilio/voice', formBody, async (req, res) => {
+    if (!twilioAccount) {
+      notConfigured(res);
+      return;
+    }
+    const request = await verified(req, res, twilioAccount);
+    if (!request) return;
+    const call = parseCallRequest(request);
+    const turn = turnSchema.safeParse(req.query.turn);
+    if (!turn.success) {
+      sendProblem(res, 400, 'Bad Request', 'turn must be a whole number from 0 to 1000');
+      return;
+    }
+    const twiml = (step: Parameters<typeof callTwiml>[0]) => res.type('text/xml').send(callTwiml(step));
+    const organization = await findTextingOrganization(db, {
+      orgParameter: typeof req.query.org === 'string' ? req.query.org : null,
+      from: call.phone,
+    });
+    if (!organization.orgId) {
+      req.log.warn(
+        { callSid: call.callSid, to: call.to },
+        'call for no organization: give each organization its own voice webhook URL (?org=ORG_ID)',
+      );
+      twiml({ say: ['Sorry, this number cannot take calls right now. Goodbye.'] });
+      return;
+    }
+    const orgId = organization.orgId;
+    const listenAgain = (prompt?: string) => ({
+      action: `${publicUrl}/webhooks/twilio/voice?org=${orgId}&turn=${turn.data + 1}`,
+      ...(prompt ? { prompt } : {}),
+    });
+    const disclosure = aiDisclosure(await getOrganization(db, orgId), 'voice');
+    if (!call.speech) {
+      // The call comes in: an AI voice says so before anything else.
+      twiml({
+        say: [disclosure],
+        listen: listenAgain('How can we help you today?'),
+        goodbye: "We didn't hear anything. Goodbye.",
+      });
+      return;
+    }
+
+    const answering = receiveInbound(
+      conversations,
+      spokenMessage(orgId, { ...call, speech: call.speech }, turn.data),
+    );
+    const answered = await Promise.race([
+      answering,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), spokenReplyWithinMs).unref()),
+    ]);
+    if (!answered) {
+      // Still thinking: the reply is stored and delivered when it comes, just not spoken.
+      answering.catch((error) => req.log.error({ err: error }, 'answering a caller failed'));
+      req.log.warn(
+        { callSid: call.callSid, orgId },
+        'no reply in time to speak it; the caller is told we follow up',
+      );
+      twiml({ say: [followUpLine] });
+      return;
+    }
+    req.log.info(
+      { orgId, conversationId: answered.conversation.id, callSid: call.callSid, turn: turn.data },
+      'caller speech stored',
+    );
+    const reply = answered.reply;
+    // In a call the TwiML is the delivery: the voice channel's sender only records the reply.
+    const spoken = reply && ['recorded', 'sent', 'delivered'].includes(reply.status);
+    if (answered.conversation.status !== 'open') {
+      // The caller asked not to be contacted (the compliance module closed the conversation).
+      twiml({ say: ["Understood, we've noted your request. Goodbye."] });
+      return;
+    }
+    if (!spoken || answered.conversation.mode !== 'ai') {
+      // A rep has the conversation, or the gate held the reply back.
+      twiml({ say: [followUpLine] });
+      return;
+    }
+    // The call opened with the disclosure; the agent's first reply need not repeat it.
+    const text = reply.body.startsWith(disclosure) ? reply.body.slice(disclosure.length).trim() : reply.body;
+    twiml({ say: [text], listen: listenAgain(), goodbye: 'Thanks for calling. Goodbye.' });
   });
 
   router.post('/webhooks/twilio/status', formBody, async (req, res) => {
