@@ -105,12 +105,17 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
       'Twilio webhooks are not accepted: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_WHATSAPP_FROM) are not set',
     );
 
-  router.post('/webhooks/twilio/sms', formBody, async (req, res) => {
+  /** The signed request; null once the refusal is sent (Twilio not configured, unsigned, forged). */
+  async function signed(req: Request, res: Response): Promise<InboundRequest | null> {
     if (!twilioAccount) {
       notConfigured(res);
-      return;
+      return null;
     }
-    const request = await verified(req, res, twilioAccount);
+    return verified(req, res, twilioAccount);
+  }
+
+  router.post('/webhooks/twilio/sms', formBody, async (req, res) => {
+    const request = await signed(req, res);
     if (!request) return;
     const fields = request.body as Record<string, string | string[]>;
     const from = String(fields.From ?? '');
@@ -160,11 +165,7 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
   });
 
   router.post('/webhooks/twilio/voice', formBody, async (req, res) => {
-    if (!twilioAccount) {
-      notConfigured(res);
-      return;
-    }
-    const request = await verified(req, res, twilioAccount);
+    const request = await signed(req, res);
     if (!request) return;
     const call = parseCallRequest(request);
     const turn = turnSchema.safeParse(req.query.turn);
@@ -242,13 +243,9 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
   });
 
   router.post('/webhooks/twilio/status', formBody, async (req, res) => {
-    if (!twilioAccount) {
-      notConfigured(res);
-      return;
-    }
-    const request = await verified(req, res, twilioAccount);
+    const request = await signed(req, res);
     if (!request) return;
-    const report = twilioAccount.parseStatusCallback(request);
+    const report = twilioAccount!.parseStatusCallback(request); // signed: so configured
     if (!report) {
       res.json({ received: true, ignored: String((request.body as Record<string, unknown>).MessageStatus) });
       return;
