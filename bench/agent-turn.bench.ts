@@ -40,7 +40,7 @@ import type { Database } from '../server/db/database.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { openPglite } from '../server/db/pglite-database.ts';
 import { openPostgres } from '../server/db/postgres-database.ts';
-import { createBenchDatabase } from './bench-database.ts';
+import { createFreshPostgresDatabase } from '../tests/support/fresh-postgres-database.ts';
 
 const conversations = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const modelMs = Number(process.env.BENCH_MODEL_MS ?? 0);
@@ -64,7 +64,7 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
 async function openBenchDatabase(): Promise<{ db: Database; label: string; drop: () => Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL;
   if (!serverUrl) return { db: await openPglite(undefined), label: 'PGlite in memory', drop: async () => {} };
-  const { url, version, drop } = await createBenchDatabase(serverUrl);
+  const { url, version, drop } = await createFreshPostgresDatabase(serverUrl, 'qh_bench');
   return { db: await openPostgres(url), label: `PostgreSQL ${version} server on this machine`, drop };
 }
 

@@ -21,7 +21,7 @@ import type { Database } from '../server/db/database.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { openPglite } from '../server/db/pglite-database.ts';
 import { openPostgres } from '../server/db/postgres-database.ts';
-import { createBenchDatabase } from './bench-database.ts';
+import { createFreshPostgresDatabase } from '../tests/support/fresh-postgres-database.ts';
 
 const contacts = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const singleRuns = Number(process.env.BENCH_SINGLE_RUNS ?? 1000);
@@ -43,7 +43,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 async function openBenchDatabase(): Promise<{ db: Database; label: string; drop: () => Promise<void> }> {
   const serverUrl = process.env.BENCH_DATABASE_URL;
   if (!serverUrl) return { db: await openPglite(undefined), label: 'PGlite in memory', drop: async () => {} };
-  const { url, version, drop } = await createBenchDatabase(serverUrl);
+  const { url, version, drop } = await createFreshPostgresDatabase(serverUrl, 'qh_bench');
   return { db: await openPostgres(url), label: `PostgreSQL ${version} server on this machine`, drop };
 }
 

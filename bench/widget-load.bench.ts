@@ -32,7 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPglite } from '../server/db/pglite-database.ts';
 import { openPostgres } from '../server/db/postgres-database.ts';
-import { createBenchDatabase } from './bench-database.ts';
+import { createFreshPostgresDatabase } from '../tests/support/fresh-postgres-database.ts';
 import type { TargetMemory, TargetReady } from './widget-load/target-ipc.ts';
 import type { ClientRequest, Connected, Opened, RunResult } from './widget-load/widget-clients.ts';
 
@@ -211,7 +211,8 @@ interface TargetRun {
 
 async function runTarget(name: 'echo' | 'quotahit'): Promise<TargetRun> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qh-widget-load-'));
-  const server = name === 'quotahit' && serverUrl ? await createBenchDatabase(serverUrl) : null;
+  const server =
+    name === 'quotahit' && serverUrl ? await createFreshPostgresDatabase(serverUrl, 'qh_bench') : null;
   const { DATABASE_URL: _ignored, ...env } = process.env;
   const script = path.join(here, 'widget-load', name === 'echo' ? 'echo-server.ts' : 'quotahit-server.ts');
   const target = fork(script, [], {

@@ -8,7 +8,7 @@ import { systemActor } from '../core/actor.ts';
 import { updateOrganizationSettings } from '../core/organizations.ts';
 import { loadConfig } from '../server/config.ts';
 import { type RunningServer, startServer } from '../server/start-server.ts';
-import { createPostgresTestDatabase } from './support/test-database.ts';
+import { createFreshPostgresDatabase } from './support/fresh-postgres-database.ts';
 
 /**
  * Two server nodes on one PostgreSQL database, joined through Redis (`REDIS_URL`), as a
@@ -52,7 +52,7 @@ describe.skipIf(!databaseServer || !redisUrl)('two server nodes joined through R
     });
 
   beforeAll(async () => {
-    database = await createPostgresTestDatabase(databaseServer!);
+    database = await createFreshPostgresDatabase(databaseServer!, 'qh_test');
   });
 
   afterAll(async () => {

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { inject } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { migrate } from '../../server/db/migrate.ts';
 import { openPglite } from '../../server/db/pglite-database.ts';
 import { openPostgres } from '../../server/db/postgres-database.ts';
+import { createFreshPostgresDatabase } from './fresh-postgres-database.ts';
 
 /**
  * A fresh, migrated database for one test file: PGlite by default, or a new database on the
@@ -19,7 +18,7 @@ export async function createTestDatabase(): Promise<Database> {
     await migrate(db); // a no-op on the template; proves it is current
     return db;
   }
-  const server = await createPostgresTestDatabase(serverUrl);
+  const server = await createFreshPostgresDatabase(serverUrl, 'qh_test');
   const db = await openPostgres(server.url);
   await migrate(db);
   return {
@@ -29,26 +28,6 @@ export async function createTestDatabase(): Promise<Database> {
       await server.drop();
     },
   };
-}
-
-/** A new, empty database on the PostgreSQL server at `serverUrl`: its URL, and `drop`. */
-export async function createPostgresTestDatabase(
-  serverUrl: string,
-): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `qh_test_${randomUUID().replaceAll('-', '')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 export const databaseKind = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * A fresh database on the PostgreSQL server at `serverUrl` (`BENCH_DATABASE_URL`), for one bench
- * run: its URL, the server's version for the report, and `drop` to remove it afterwards.
+ * A new, empty database on the PostgreSQL server at `serverUrl`, for one test file or bench run:
+ * its URL, the server's version (benches report it), and `drop` to remove it afterwards.
  */
-export async function createBenchDatabase(
+export async function createFreshPostgresDatabase(
   serverUrl: string,
+  prefix: 'qh_test' | 'qh_bench',
 ): Promise<{ url: string; version: string; drop: () => Promise<void> }> {
-  const name = `qh_bench_${Date.now()}`;
+  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`;
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
