@@ -35,7 +35,7 @@ describe('a phone call', () => {
       '<?xml version="1.0" encoding="UTF-8"?><Response>' +
         '<Say>Tom &amp; Jerry &lt;Play&gt;http://evil.example/x.mp3&lt;/Play&gt;</Say>' +
         '<Gather input="speech" speechTimeout="auto" method="POST" action="https://sales.example.com/webhooks/twilio/voice?org=o&amp;turn=2"></Gather>' +
-        '<Say>That&apos;s all</Say><Hangup/></Response>',
+        '<Say>That&#39;s all</Say><Hangup/></Response>',
     );
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { InboundMessage } from '../../core/conversations/inbound-message.ts';
 import { DomainError } from '../../core/errors.ts';
+import { escapeMarkup } from '../../core/markup-text.ts';
 import { normalizePhone } from '../../core/phone-number.ts';
 import type { InboundRequest } from '../channel-adapter.ts';
 
@@ -75,11 +76,11 @@ export interface CallStep {
 
 /** The TwiML for one step of the call; every text is escaped, so a reply is never markup. */
 export function callTwiml(step: CallStep): string {
-  const say = (text: string) => `<Say>${escapeXml(text)}</Say>`;
+  const say = (text: string) => `<Say>${escapeMarkup(text)}</Say>`;
   const parts = step.say.map(say);
   if (step.listen) {
     parts.push(
-      `<Gather input="speech" speechTimeout="auto" method="POST" action="${escapeXml(step.listen.action)}">${
+      `<Gather input="speech" speechTimeout="auto" method="POST" action="${escapeMarkup(step.listen.action)}">${
         step.listen.prompt ? say(step.listen.prompt) : ''
       }</Gather>`,
     );
@@ -87,11 +88,4 @@ export function callTwiml(step: CallStep): string {
   if (step.goodbye) parts.push(say(step.goodbye));
   parts.push('<Hangup/>');
   return `<?xml version="1.0" encoding="UTF-8"?><Response>${parts.join('')}</Response>`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
 }

@@ -9,6 +9,7 @@ import {
 } from '../../../core/conversations/conversation-service.ts';
 import { createDemoOrganization } from '../../../core/demo-organization.ts';
 import { getLead, upsertLead } from '../../../core/leads.ts';
+import { escapeMarkup } from '../../../core/markup-text.ts';
 import { createOrganization, getOrganization } from '../../../core/organizations.ts';
 import { recordingSender, sendOutbound } from '../../../core/outbound.ts';
 import type { OutboundDraft } from '../../../core/outbound-message.ts';
@@ -538,7 +539,7 @@ describe('POST /webhooks/twilio/voice', () => {
     expect(opening.status).toBe(200);
     expect(opening.contentType).toContain('text/xml');
     const disclosure = aiDisclosure(await getOrganization(db, orgId), 'voice');
-    expect(sayings(opening.text)[0]).toBe(disclosure.replaceAll("'", '&apos;'));
+    expect(sayings(opening.text)[0]).toBe(escapeMarkup(disclosure));
     expect(opening.text).toContain('<Gather input="speech"');
     const first = gatherAction(opening.text)!;
     expect(first).toBe(`${publicUrl}/webhooks/twilio/voice?org=${orgId}&turn=1`);
@@ -564,8 +565,7 @@ describe('POST /webhooks/twilio/voice', () => {
     expect(messages[0]!.body).toBe(speech);
     // The stored reply is spoken (without repeating the disclosure), as escaped text.
     const reply = messages[1]!.body.replace(disclosure, '').trim();
-    const escaped = reply.replaceAll('&', '&amp;').replaceAll("'", '&apos;').replaceAll('"', '&quot;');
-    expect(sayings(answer.text)[0]).toBe(escaped);
+    expect(sayings(answer.text)[0]).toBe(escapeMarkup(reply));
     expect(gatherAction(answer.text)).toBe(`${publicUrl}/webhooks/twilio/voice?org=${orgId}&turn=2`);
 
     // Twilio delivers the same webhook again: stored once, the same reply spoken.
@@ -587,7 +587,7 @@ describe('POST /webhooks/twilio/voice', () => {
       speech: 'Stop calling me',
     });
     expect(answer.status).toBe(200);
-    expect(sayings(answer.text)).toEqual(['Understood, we&apos;ve noted your request. Goodbye.']);
+    expect(sayings(answer.text)).toEqual(['Understood, we&#39;ve noted your request. Goodbye.']);
     expect(answer.text).not.toContain('<Gather');
     expect(answer.text).toContain('<Hangup/>');
   });

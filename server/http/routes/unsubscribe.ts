@@ -3,6 +3,7 @@ import { unsubscribeByEmailLink } from '../../../core/compliance/opt-out.ts';
 import { readUnsubscribeToken } from '../../../core/compliance/unsubscribe-link.ts';
 import type { Db } from '../../../core/db.ts';
 import { DomainError } from '../../../core/errors.ts';
+import { escapeMarkup } from '../../../core/markup-text.ts';
 import { getOrganization } from '../../../core/organizations.ts';
 
 /**
@@ -22,7 +23,7 @@ export function unsubscribeRoutes(db: Db, secret: string | undefined): Router {
       res,
       200,
       'Unsubscribe',
-      `<p>Stop marketing emails from ${escapeHtml(orgName ?? 'this sender')}?</p>
+      `<p>Stop marketing emails from ${escapeMarkup(orgName ?? 'this sender')}?</p>
 <form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button></form>`,
     );
@@ -41,7 +42,7 @@ export function unsubscribeRoutes(db: Db, secret: string | undefined): Router {
         res,
         200,
         "You're unsubscribed",
-        `<p>${escapeHtml(organizationName)} will not send you marketing emails any more. It takes effect now.</p>`,
+        `<p>${escapeMarkup(organizationName)} will not send you marketing emails any more. It takes effect now.</p>`,
       );
     } catch (error) {
       if (!(error instanceof DomainError && error.kind === 'not_found')) throw error;
@@ -80,13 +81,6 @@ function invalidLink(res: Response, secret: string | undefined): void {
   );
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
-  );
-}
-
 /** `body` is trusted markup built here; every value in it is escaped by the caller. */
 function page(res: Response, status: number, title: string, body: string): void {
   res
@@ -101,10 +95,10 @@ function page(res: Response, status: number, title: string, body: string): void 
     .type('html')
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${escapeMarkup(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
 button{font:inherit;padding:.5rem 1.25rem;cursor:pointer}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
+<body><h1>${escapeMarkup(title)}</h1>
 ${body}
 </body></html>`);
 }
