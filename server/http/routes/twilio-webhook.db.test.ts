@@ -6,6 +6,7 @@ import { aiDisclosure } from '../../../core/compliance/ai-disclosure.ts';
 import {
   type ConversationServiceDeps,
   createConversationServiceDeps,
+  takeOverConversation,
 } from '../../../core/conversations/conversation-service.ts';
 import { createDemoOrganization } from '../../../core/demo-organization.ts';
 import { getLead, upsertLead } from '../../../core/leads.ts';
@@ -590,6 +591,91 @@ describe('POST /webhooks/twilio/voice', () => {
     expect(sayings(answer.text)).toEqual(['Understood, we&#39;ve noted your request. Goodbye.']);
     expect(answer.text).not.toContain('<Gather');
     expect(answer.text).toContain('<Hangup/>');
+  });
+
+  const followUp = 'Thank you. Someone from our team will follow up with you shortly. Goodbye.';
+
+  it('speaks no agent reply while a rep holds the conversation: the caller hears we follow up', async () => {
+    const phone = newPhone();
+    const callSid = `CA${phone.slice(1)}`;
+    await call(voiceWebhook(`?org=${orgId}&turn=1`), { callSid, from: phone, speech: 'Hi, I need pricing' });
+    const { conversation_id: conversationId } = (
+      await db.query<{ conversation_id: string }>(
+        'select conversation_id from messages where provider_message_id = $1',
+        [`${callSid}:1`],
+      )
+    )[0]!;
+    const repId = (await db.query<{ id: string }>('select id from users where org_id = $1', [orgId]))[0]!.id;
+    await takeOverConversation(conversations, {
+      orgId,
+      conversationId,
+      repId,
+      actor: { type: 'rep', id: repId },
+    });
+
+    const answer = await call(voiceWebhook(`?org=${orgId}&turn=2`), {
+      callSid,
+      from: phone,
+      speech: 'Are you still there?',
+    });
+    expect(sayings(answer.text)).toEqual([followUp]);
+    expect(answer.text).not.toContain('<Gather');
+  });
+
+  it('tells the caller we follow up when the reply does not come in time, and still stores it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const offline = createOfflineQualifier();
+    const slow = createConversationServiceDeps({
+      db,
+      qualifier: {
+        name: 'slow',
+        async runTurn(request) {
+          await held;
+          return offline.runTurn(request);
+        },
+      },
+      deliver: (draft) => sendOutbound({ db, senders: { voice: recordingSender('voice') } }, draft),
+    });
+    const patient = await startTestServer(db, {
+      conversations: slow,
+      webhooks: [twilioWebhookRoutes({ db, conversations: slow, sms, publicUrl, spokenReplyWithinMs: 100 })],
+    });
+    try {
+      const phone = newPhone();
+      const params = {
+        AccountSid: twilioApi.accountSid,
+        CallSid: `CA${phone.slice(1)}`,
+        From: phone,
+        To: smsNumber,
+        SpeechResult: 'Hello, anyone there?',
+      };
+      const answer = await postTwilioWebhook(patient.url, voiceWebhook(`?org=${orgId}&turn=1`), params, {
+        authToken: twilioApi.authToken,
+      });
+      expect(sayings(answer.text)).toEqual([followUp]);
+      release();
+      const stored = () =>
+        db.query<{ direction: string; status: string }>(
+          `select m.direction, m.status from messages m join contacts c on c.id = m.contact_id
+           where c.org_id = $1 and c.phone = $2 order by m.seq`,
+          [orgId, phone],
+        );
+      // Answered once the model is done, though no longer spoken.
+      const messages = await waitFor(async () => {
+        const rows = await stored();
+        return rows.length === 2 ? rows : null;
+      }, 'the late reply stored');
+      expect(messages.map((m) => [m.direction, m.status])).toEqual([
+        ['inbound', 'processed'],
+        ['outbound', 'recorded'],
+      ]);
+    } finally {
+      release();
+      await patient.close();
+    }
   });
 
   it('answers a call no organization here takes with an apology, and stores nothing', async () => {

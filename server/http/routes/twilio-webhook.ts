@@ -2,7 +2,12 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { InboundRequest } from '../../../channels/channel-adapter.ts';
 import type { SmsChannel } from '../../../channels/sms/sms-channel.ts';
-import { callTwiml, parseCallRequest, spokenMessage } from '../../../channels/voice/voice-call.ts';
+import {
+  type CallStep,
+  callTwiml,
+  parseCallRequest,
+  spokenMessage,
+} from '../../../channels/voice/voice-call.ts';
 import { aiDisclosure } from '../../../core/compliance/ai-disclosure.ts';
 import {
   acceptInbound,
@@ -12,7 +17,6 @@ import {
 import { findTextingOrganization } from '../../../core/conversations/texting-organization.ts';
 import type { Db } from '../../../core/db.ts';
 import { findDeliveryOrganization, recordDeliveryStatus } from '../../../core/delivery-status.ts';
-import { getOrganization } from '../../../core/organizations.ts';
 import { sendProblem } from '../problem.ts';
 
 /**
@@ -43,18 +47,20 @@ export interface TwilioWebhookOptions {
   whatsapp?: SmsChannel;
   /** PUBLIC_URL: the origin Twilio calls, which its signature covers. */
   publicUrl: string;
+  /** How long a caller waits for the agent's reply before hearing that we follow up (10 s). */
+  spokenReplyWithinMs?: number;
 }
 
 const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const orgIdSchema = z.uuid();
 /** Which answer of the call a speech webhook carries (`turn` in our Gather action URL). */
 const turnSchema = z.coerce.number().int().min(0).max(1_000).default(0);
-/** Twilio hangs up on a webhook after 15 s: past this the caller is told we will follow up. */
-const spokenReplyWithinMs = 10_000;
 const followUpLine = 'Thank you. Someone from our team will follow up with you shortly. Goodbye.';
 
 export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
   const { db, conversations } = options;
+  // Twilio gives up on a webhook after 15 s.
+  const spokenReplyWithinMs = options.spokenReplyWithinMs ?? 10_000;
   const publicUrl = options.publicUrl.replace(/\/$/, '');
   const router = Router();
   const formBody = express.raw({ type: () => true, limit: '64kb' });
@@ -173,7 +179,7 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
       sendProblem(res, 400, 'Bad Request', 'turn must be a whole number from 0 to 1000');
       return;
     }
-    const twiml = (step: Parameters<typeof callTwiml>[0]) => res.type('text/xml').send(callTwiml(step));
+    const twiml = (step: CallStep) => res.type('text/xml').send(callTwiml(step));
     const organization = await findTextingOrganization(db, {
       orgParameter: typeof req.query.org === 'string' ? req.query.org : null,
       from: call.phone,
@@ -191,7 +197,8 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
       action: `${publicUrl}/webhooks/twilio/voice?org=${orgId}&turn=${turn.data + 1}`,
       ...(prompt ? { prompt } : {}),
     });
-    const disclosure = aiDisclosure(await getOrganization(db, orgId), 'voice');
+    // From the conversation service's short cache: the turn reads the same organization.
+    const disclosure = aiDisclosure((await conversations.organizations.get(orgId)).organization, 'voice');
     if (!call.speech) {
       // The call comes in: an AI voice says so before anything else.
       twiml({
@@ -224,16 +231,16 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
       { orgId, conversationId: answered.conversation.id, callSid: call.callSid, turn: turn.data },
       'caller speech stored',
     );
-    const reply = answered.reply;
-    // In a call the TwiML is the delivery: the voice channel's sender only records the reply.
-    const spoken = reply && ['recorded', 'sent', 'delivered'].includes(reply.status);
     if (answered.conversation.status !== 'open') {
       // The caller asked not to be contacted (the compliance module closed the conversation).
       twiml({ say: ["Understood, we've noted your request. Goodbye."] });
       return;
     }
-    if (!spoken || answered.conversation.mode !== 'ai') {
-      // A rep has the conversation, or the gate held the reply back.
+    const reply = answered.reply;
+    // In a call the TwiML is the delivery: the voice channel's sender only records the reply.
+    const spoken = reply && ['recorded', 'sent', 'delivered'].includes(reply.status);
+    if (!spoken) {
+      // A rep has the conversation (the agent only listens), or the gate held the reply back.
       twiml({ say: [followUpLine] });
       return;
     }
