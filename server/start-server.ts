@@ -147,8 +147,8 @@ export async function startServer(
     const close = () => {
       closing ??= (async () => {
         // Live connections (widgets, consoles) end now; they reconnect to another node or later.
+        // The engine holds this node's connections only, whatever the Redis fan-out joins.
         for (const timer of timers) clearInterval(timer);
-        io.local.disconnectSockets(true);
         io.engine.close();
         await leaveFanout?.();
         await stopAccepting(server, config.SHUTDOWN_TIMEOUT_MS);

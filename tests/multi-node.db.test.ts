@@ -77,9 +77,9 @@ describe.skipIf(!databaseServer || !redisUrl)('two server nodes joined through R
     });
     expect(signIn.status).toBe(200);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-    const console = connect(`http://127.0.0.1:${second.port}/console`, { extraHeaders: { cookie } });
+    const repConsole = connect(`http://127.0.0.1:${second.port}/console`, { extraHeaders: { cookie } });
     const consoleEvents: { type: string; message?: { body: string; sender: string } }[] = [];
-    console.on('conversation', (event) => consoleEvents.push(event));
+    repConsole.on('conversation', (event) => consoleEvents.push(event));
 
     // The visitor has one tab on each node.
     const tab = (port: number) =>
@@ -90,7 +90,7 @@ describe.skipIf(!databaseServer || !redisUrl)('two server nodes joined through R
     const reading = tab(second.port);
     const read: { body: string; sender: string }[] = [];
     reading.on('message', (message) => read.push(message));
-    await Promise.all([connected(console), connected(writing), connected(reading)]);
+    await Promise.all([connected(repConsole), connected(writing), connected(reading)]);
 
     const ack = await writing
       .timeout(10_000)
@@ -106,6 +106,14 @@ describe.skipIf(!databaseServer || !redisUrl)('two server nodes joined through R
     const seenByConsole = () => consoleEvents.map((e) => `${e.message?.sender}: ${e.message?.body}`);
     await expect.poll(seenByConsole, { timeout: 10_000 }).toContain('prospect: Hello from the first node');
     await expect.poll(seenByConsole, { timeout: 10_000 }).toContainEqual(expect.stringMatching(/^agent: /));
+
+    // A node shutting down ends its own connections only.
+    const writerLeft = new Promise((resolve) => writing.once('disconnect', resolve));
+    await first.close();
+    await writerLeft;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reading.connected).toBe(true);
+    expect(repConsole.connected).toBe(true);
   });
 
   it('does not start a node that cannot reach Redis', async () => {
