@@ -217,6 +217,31 @@ describe('embedded runtime', () => {
     expect((await waitFor(() => finished('waiter', bob), 'bob')).output).toBe('timed out');
   });
 
+  it('a wait answered twice in one batch of the outbox takes the first event, once', async () => {
+    const contactId = await newContact();
+    const fn = defineWorkflow({
+      id: 'first-answer',
+      triggers: [{ event: 'lead.updated' }],
+      handler: async ({ step }) => {
+        const qualified = await step.waitForEvent('await-qualified', {
+          event: 'lead.qualified',
+          timeout: '10s',
+          match: 'data.contactId',
+        });
+        return qualified?.data.outcome ?? 'timed out';
+      },
+    });
+    run([fn as never]);
+    await emitEvent(db, 'lead.updated', { orgId, contactId, fields: [] });
+    await waitFor(async () => (await runsOf('first-answer', contactId))[0]?.status === 'waiting', 'the wait');
+    // Committed together, so the outbox hands both to one dispatch.
+    await base.transaction(async (tx) => {
+      await emitEvent(tx, 'lead.qualified', { orgId, contactId, outcome: 'NURTURE', reasons: [] });
+      await emitEvent(tx, 'lead.qualified', { orgId, contactId, outcome: 'QUALIFIED', reasons: [] });
+    });
+    expect((await waitFor(() => finished('first-answer', contactId), 'the run')).output).toBe('NURTURE');
+  });
+
   it('sendEvent starts the functions that listen for it, once', async () => {
     const contactId = await newContact();
     const sender = defineWorkflow({

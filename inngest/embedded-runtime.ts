@@ -246,12 +246,9 @@ export class EmbeddedRuntime {
        where s.op = 'wait_for_event' and s.status = 'waiting' and s.wait_event = any($1::text[])`,
       [[...new Set(events.map(({ row }) => row.name))]],
     );
-    if (waiting.length === 0) return;
-    const resumedSteps = new Set<string>();
     for (const { row, event } of events) {
       for (const wait of waiting) {
-        const step = `${wait.run_id}:${wait.step_id}`;
-        if (resumedSteps.has(step) || wait.wait_event !== row.name) continue;
+        if (wait.wait_event !== row.name) continue;
         if (wait.org_id !== null && wait.org_id !== row.org_id) continue;
         if (row.created_at < wait.created_at) continue; // only events after the wait began
         if (
@@ -260,13 +257,13 @@ export class EmbeddedRuntime {
         ) {
           continue;
         }
+        // Only while still waiting: a later event of the batch finds the step completed.
         const resumed = await tx.query(
           `update workflow_steps set status = 'completed', output = $3::jsonb, completed_at = now()
            where run_id = $1 and step_id = $2 and status = 'waiting' returning run_id`,
           [wait.run_id, wait.step_id, JSON.stringify(event)],
         );
         if (resumed[0]) {
-          resumedSteps.add(step);
           await tx.query(
             `update workflow_runs set status = 'queued', run_after = now(), updated_at = now() where id = $1 and status = 'waiting'`,
             [wait.run_id],

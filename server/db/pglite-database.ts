@@ -59,9 +59,9 @@ export async function openPglite(
  *   statements ran back to back in microtasks: sockets went unread and heartbeats late until
  *   widgets were dropped (bench/widget-load: event-loop stalls of 20 s at 2,000 widgets);
  * - interactive work (a prospect's message waiting for its acknowledgement: a transaction or a
- *   single statement marked so) goes before queued
- *   background work, so an acknowledgement waits for the statement running now, not for every
- *   agent turn in progress. Each class keeps its arrival order.
+ *   single statement marked so) goes before queued background work, so an acknowledgement waits
+ *   for the statement running now, not for every agent turn in progress. Each class keeps its
+ *   arrival order.
  *
  * Statements inside a transaction run straight on: they already hold the connection.
  */
