@@ -9,6 +9,7 @@ import { ProviderRejectedError } from '../../core/outbound.ts';
 import type { OutboundDraft } from '../../core/outbound-message.ts';
 import { normalizePhone } from '../../core/phone-number.ts';
 import type { ChannelAdapter, InboundRequest } from '../channel-adapter.ts';
+import { formFields, parseFormFields } from '../twilio-form.ts';
 
 /**
  * SMS and WhatsApp through Twilio: one adapter, one instance per channel (WhatsApp numbers are
@@ -127,30 +128,6 @@ export function createSmsChannel(options: SmsChannelOptions): SmsChannel {
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
   const now = options.now ?? (() => new Date());
 
-  function formFields(request: InboundRequest): Record<string, string | string[]> {
-    if (request.body && typeof request.body === 'object' && !Array.isArray(request.body)) {
-      return request.body as Record<string, string | string[]>;
-    }
-    const fields: Record<string, string | string[]> = {};
-    for (const [key, value] of new URLSearchParams(request.rawBody ?? '')) {
-      const seen = fields[key];
-      fields[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-    }
-    return fields;
-  }
-
-  function parseFields<T extends z.ZodType>(schema: T, request: InboundRequest): z.output<T> {
-    const fields = Object.fromEntries(
-      Object.entries(formFields(request)).map(([key, value]) => [
-        key,
-        Array.isArray(value) ? value[0] : value,
-      ]),
-    );
-    const parsed = schema.safeParse(fields);
-    if (!parsed.success) throw new DomainError('invalid', z.prettifyError(parsed.error));
-    return parsed.data;
-  }
-
   /** Which channel an address belongs to: WhatsApp addresses carry Twilio's prefix. */
   const channelOf = (address: string): TextingChannel =>
     address.toLowerCase().startsWith('whatsapp:') ? 'whatsapp' : 'sms';
@@ -252,7 +229,7 @@ export function createSmsChannel(options: SmsChannelOptions): SmsChannel {
       }
     },
     parseInbound(request): InboundMessage[] {
-      const text = parseFields(inboundTextSchema, request);
+      const text = parseFormFields(inboundTextSchema, request);
       if (channelOf(text.From) !== channel) {
         const kind = { sms: 'an SMS', whatsapp: 'a WhatsApp' }[channelOf(text.From)];
         throw new DomainError(
@@ -294,7 +271,7 @@ export function createSmsChannel(options: SmsChannelOptions): SmsChannel {
       ];
     },
     parseStatusCallback(request) {
-      const report = parseFields(statusCallbackSchema, request);
+      const report = parseFormFields(statusCallbackSchema, request);
       const status = twilioStatuses[report.MessageStatus];
       if (!status) return null;
       return {

@@ -4,6 +4,7 @@ import { DomainError } from '../../core/errors.ts';
 import { escapeMarkup } from '../../core/markup-text.ts';
 import { normalizePhone } from '../../core/phone-number.ts';
 import type { InboundRequest } from '../channel-adapter.ts';
+import { parseFormFields } from '../twilio-form.ts';
 
 /**
  * A prospect's phone call to the organization's Twilio number, as Twilio's voice webhook reports
@@ -26,23 +27,15 @@ const callSchema = z.object({
   From: z.string().min(1, 'From is missing'),
   To: z.string().default(''),
   SpeechResult: z.string().optional(),
-  Confidence: z.coerce.number().optional(),
 });
 
 export function parseCallRequest(request: InboundRequest): CallRequest {
-  const fields = Object.fromEntries(
-    Object.entries((request.body ?? {}) as Record<string, string | string[]>).map(([key, value]) => [
-      key,
-      Array.isArray(value) ? value[0] : value,
-    ]),
-  );
-  const parsed = callSchema.safeParse(fields);
-  if (!parsed.success) throw new DomainError('invalid', z.prettifyError(parsed.error));
-  const phone = normalizePhone(parsed.data.From);
+  const call = parseFormFields(callSchema, request);
+  const phone = normalizePhone(call.From);
   // A withheld number ("anonymous") leaves no one to answer later.
-  if (!phone) throw new DomainError('invalid', `From is not a phone number: ${parsed.data.From}`);
-  const speech = parsed.data.SpeechResult?.trim();
-  return { callSid: parsed.data.CallSid, phone, to: parsed.data.To, speech: speech ? speech : null };
+  if (!phone) throw new DomainError('invalid', `From is not a phone number: ${call.From}`);
+  const speech = call.SpeechResult?.trim();
+  return { callSid: call.CallSid, phone, to: call.To, speech: speech ? speech : null };
 }
 
 /**

@@ -2,6 +2,7 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { InboundRequest } from '../../../channels/channel-adapter.ts';
 import type { SmsChannel } from '../../../channels/sms/sms-channel.ts';
+import { decodeForm } from '../../../channels/twilio-form.ts';
 import {
   type CallStep,
   callTwiml,
@@ -71,18 +72,13 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
   /** The request as the adapters read it, once its signature verifies; else the refusal is sent. */
   async function verified(req: Request, res: Response, account: SmsChannel): Promise<InboundRequest | null> {
     const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const fields: Record<string, string | string[]> = {};
-    for (const [key, value] of new URLSearchParams(rawBody)) {
-      const seen = fields[key];
-      fields[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-    }
     const request: InboundRequest = {
       // Twilio's signature does not depend on the organization, which is found afterwards.
       orgId: '',
       headers: Object.fromEntries(
         Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]),
       ),
-      body: fields,
+      body: decodeForm(rawBody),
       rawBody,
       url: `${publicUrl}${req.originalUrl}`,
     };
