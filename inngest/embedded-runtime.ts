@@ -19,7 +19,9 @@ import {
  *   recorded step is never executed again and a step's database writes land exactly once;
  * - `step.sleep` / `step.sleepUntil`, `step.sendEvent`, `step.waitForEvent` with `match` and a
  *   timeout (events emitted after the wait began);
- * - retries with exponential backoff, then `onFailure` once; `NonRetriableError` fails at once;
+ * - retries with exponential backoff, then `onFailure` once; `NonRetriableError` fails at once.
+ *   As on Inngest, each step has its own retries (the count starts again when a step completes),
+ *   and a definition without `retries` gets Inngest's default of 4;
  * - `concurrency: { key, limit }` per function;
  * - leases: a run whose process died is claimed again once its lease expires.
  */
@@ -60,7 +62,11 @@ class Park extends Error {}
 /** The run was claimed by another worker after this one's lease ran out. */
 class LeaseLost extends Error {}
 
-const defaultRetries = 3;
+/** Inngest's default when a function sets none: 4 retries, 5 attempts in all. */
+export const defaultRetries = 4;
+
+/** Attempts one step (or the code between two steps) gets before the run fails. */
+const attemptsPerStep = (fn: WorkflowDefinition<never>) => (fn.retries ?? defaultRetries) + 1;
 
 export class EmbeddedRuntime {
   readonly workerId = `worker-${randomUUID()}`;
@@ -79,6 +85,8 @@ export class EmbeddedRuntime {
     { fn: WorkflowDefinition<never>; cron: string; schedule: CronSchedule }
   >();
   private readonly concurrencyLimits: string;
+  /** `attemptsPerStep` of every function, for the dispatcher's SQL. */
+  private readonly stepAttempts: string;
   private schedulesRegistered = false;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -102,6 +110,9 @@ export class EmbeddedRuntime {
       Object.fromEntries(
         options.functions.filter((fn) => fn.concurrency).map((fn) => [fn.id, fn.concurrency!.limit]),
       ),
+    );
+    this.stepAttempts = JSON.stringify(
+      Object.fromEntries(options.functions.map((fn) => [fn.id, attemptsPerStep(fn)])),
     );
     this.log = options.log ?? { error: () => {}, warn: () => {} };
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
@@ -195,7 +206,7 @@ export class EmbeddedRuntime {
             event: JSON.stringify(event),
             contactId: typeof row.data.contactId === 'string' ? row.data.contactId : null,
             concurrencyKey: key === undefined || key === null ? null : String(key),
-            maxAttempts: (fn.retries ?? defaultRetries) + 1,
+            maxAttempts: attemptsPerStep(fn),
           };
         }),
       );
@@ -264,9 +275,12 @@ export class EmbeddedRuntime {
           [wait.run_id, wait.step_id, JSON.stringify(event)],
         );
         if (resumed[0]) {
+          // A completed wait is a completed step: the steps after it get their own retries.
           await tx.query(
-            `update workflow_runs set status = 'queued', run_after = now(), updated_at = now() where id = $1 and status = 'waiting'`,
-            [wait.run_id],
+            `update workflow_runs set status = 'queued', run_after = now(), updated_at = now(),
+               max_attempts = attempt + coalesce(($2::jsonb ->> function_id)::int, max_attempts - attempt)
+             where id = $1 and status = 'waiting'`,
+            [wait.run_id, this.stepAttempts],
           );
         }
       }
@@ -303,7 +317,7 @@ export class EmbeddedRuntime {
         await tx.query(
           `insert into workflow_runs (function_id, trigger_id, event_name, event, max_attempts)
            values ($1, $2, 'inngest/scheduled.timer', $3, $4) on conflict (function_id, trigger_id) do nothing`,
-          [fn.id, tickId, JSON.stringify(event), (fn.retries ?? defaultRetries) + 1],
+          [fn.id, tickId, JSON.stringify(event), attemptsPerStep(fn)],
         );
         await tx.query('update workflow_schedules set next_at = $2 where function_id = $1', [
           fn.id,
@@ -390,7 +404,7 @@ export class EmbeddedRuntime {
           )
         ).map((step) => [step.step_id, step]),
       );
-      const step = this.stepTools(run, steps);
+      const step = this.stepTools(run, fn, steps);
       try {
         const output = await fn.handler({
           event: run.event as never,
@@ -425,11 +439,13 @@ export class EmbeddedRuntime {
     const final = error.name === 'NonRetriableError' || attempt >= run.max_attempts;
     const message = `${error.name}: ${error.message}`;
     if (!final) {
+      // The backoff grows with this step's failures, not with those of the steps before it.
+      const stepAttempt = Math.max(1, attempt - (run.max_attempts - attemptsPerStep(fn)));
       await this.db.query(
         `update workflow_runs set status = 'queued', attempt = $3, error = $4, updated_at = now(),
            run_after = now() + make_interval(secs => $5::double precision / 1000), lease_owner = null, lease_expires_at = null
          where id = $1 and lease_owner = $2`,
-        [run.id, this.workerId, attempt, message, this.backoffMs(attempt)],
+        [run.id, this.workerId, attempt, message, this.backoffMs(stepAttempt)],
       );
       return;
     }
@@ -465,7 +481,11 @@ export class EmbeddedRuntime {
     if (!held[0]) throw new LeaseLost(`run ${runId} is no longer leased by this worker`);
   }
 
-  private stepTools(run: RunRow, steps: Map<string, StepRow>): WorkflowStep {
+  private stepTools(
+    run: RunRow,
+    definition: WorkflowDefinition<never>,
+    steps: Map<string, StepRow>,
+  ): WorkflowStep {
     const seen = new Map<string, number>();
     // Inngest's rule: a repeated step id within one run gets a `:n` suffix.
     const uniqueId = (id: string) => {
@@ -488,14 +508,29 @@ export class EmbeddedRuntime {
       );
       throw new Park();
     };
+    // Inngest retries each step on its own: completing one gives the next a fresh set of attempts.
+    // `attempt` keeps counting every failure of the run (the runs API shows it).
+    const budget = attemptsPerStep(definition);
+    const completing = async <T>(work: (tx: Db) => Promise<T>): Promise<T> => {
+      const result = await this.db.transaction(async (tx) => {
+        await this.assertLease(tx, run.id);
+        const output = await work(tx);
+        await tx.query('update workflow_runs set max_attempts = attempt + $2 where id = $1', [
+          run.id,
+          budget,
+        ]);
+        return output;
+      });
+      run.max_attempts = run.attempt + budget;
+      return result;
+    };
 
     const tools: WorkflowStep = {
       run: async (id, fn) => {
         const stepId = uniqueId(id);
         const done = steps.get(stepId);
         if (done?.status === 'completed') return done.output as never;
-        return this.db.transaction(async (tx) => {
-          await this.assertLease(tx, run.id);
+        return completing(async (tx) => {
           const output = toJson(await fn());
           await record(tx, stepId, 'run', {
             status: 'completed',
@@ -512,8 +547,7 @@ export class EmbeddedRuntime {
         if (existing?.status === 'completed') return;
         const until = existing?.wake_at ?? new Date(time);
         if (until.getTime() <= Date.now()) {
-          await this.db.transaction(async (tx) => {
-            await this.assertLease(tx, run.id);
+          await completing(async (tx) => {
             if (existing) {
               await tx.query(
                 `update workflow_steps set status = 'completed', completed_at = now() where run_id = $1 and step_id = $2`,
@@ -548,10 +582,12 @@ export class EmbeddedRuntime {
         const timeoutAt = existing?.wake_at ?? new Date(Date.now() + durationMs(options.timeout));
         if (existing && timeoutAt.getTime() <= Date.now()) {
           // Timed out, unless the event arrived in the meantime (the dispatcher completes the step).
-          const timedOut = await this.db.query<{ output: unknown }>(
-            `update workflow_steps set status = 'completed', output = null, completed_at = now()
-             where run_id = $1 and step_id = $2 and status = 'waiting' returning output`,
-            [run.id, stepId],
+          const timedOut = await completing((tx) =>
+            tx.query<{ output: unknown }>(
+              `update workflow_steps set status = 'completed', output = null, completed_at = now()
+               where run_id = $1 and step_id = $2 and status = 'waiting' returning output`,
+              [run.id, stepId],
+            ),
           );
           if (timedOut[0]) return null;
           const arrived = await this.db.query<{ output: unknown }>(

@@ -46,7 +46,7 @@ export interface WorkflowDefinition<N extends EventName = EventName> {
   triggers: ({ event: N } | { cron: string })[];
   /** At most `limit` runs at once per value of `key` (an `event.data.<field>` path). */
   concurrency?: { key: string; limit: number };
-  /** Retries after the first attempt (Inngest's meaning); default 3. */
+  /** Retries after the first attempt (Inngest's meaning); default 4, as Inngest's. */
   retries?: number;
   handler(context: WorkflowContext<N>): Promise<unknown>;
   /** Called once when the run has failed for good. */
