@@ -149,6 +149,112 @@ describe('Stripe webhooks', () => {
     });
   });
 
+  const ids = { orgId: request.orgId, contactId: request.contactId, dealId: request.dealId };
+
+  it("keeps only QuotaHit's ids from the metadata, and takes a checkout without any as one of a link made elsewhere", () => {
+    const extra = sessionEvent({ metadata: { ...ids, campaign: 'spring' } });
+    expect(webhooks!.parse(Buffer.from(extra), sign(extra))).toMatchObject({ checkout: { metadata: ids } });
+    const foreign = sessionEvent({ metadata: { campaign: 'spring' }, payment_link: null });
+    expect(webhooks!.parse(Buffer.from(foreign), sign(foreign))).toMatchObject({
+      kind: 'checkout',
+      checkout: { metadata: {}, paymentLinkId: null },
+    });
+    const expanded = sessionEvent({
+      payment_link: { id: 'plink_1', object: 'payment_link' },
+      metadata: null,
+    });
+    expect(webhooks!.parse(Buffer.from(expanded), sign(expanded))).toMatchObject({
+      checkout: { paymentLinkId: 'plink_1', metadata: {} },
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, string, Partial<typeof ids>]>([
+    [
+      'amount_total "abc"',
+      { amount_total: 'abc' },
+      'amount_total: Invalid input: expected number, received string',
+      ids,
+    ],
+    [
+      'a negative amount_total',
+      { amount_total: -1 },
+      'amount_total: Too small: expected number to be >=0',
+      ids,
+    ],
+    [
+      'a currency of the wrong type',
+      { currency: 840 },
+      'currency: Invalid input: expected string, received number',
+      ids,
+    ],
+    [
+      'metadata without the dealId',
+      { metadata: { orgId: request.orgId, contactId: request.contactId } },
+      'metadata.dealId: missing',
+      { orgId: request.orgId, contactId: request.contactId },
+    ],
+    [
+      'a metadata id that is not a UUID',
+      { metadata: { ...ids, dealId: 'deal-1' } },
+      'metadata.dealId: not a UUID',
+      { orgId: request.orgId, contactId: request.contactId },
+    ],
+    ["a session id that is not Stripe's", { id: 'cs_test_1\u0000' }, 'id: not a Stripe id (cs_…)', ids],
+    [
+      'two things wrong',
+      { amount_total: '49.00', currency: null, payment_status: 1 },
+      'amount_total: Invalid input: expected number, received string; payment_status: Invalid input: expected string, received number',
+      ids,
+    ],
+  ])(
+    'rejects a signed checkout with %s, keeping what still names its deal',
+    (_, fields, reason, metadata) => {
+      const payload = sessionEvent(fields);
+      expect(webhooks!.parse(Buffer.from(payload), sign(payload))).toEqual({
+        kind: 'rejected',
+        rejection: {
+          provider: 'stripe',
+          eventId: 'evt_1',
+          type: 'checkout.session.completed',
+          reason,
+          paymentLinkId: 'plink_1',
+          metadata,
+        },
+      });
+    },
+  );
+
+  it('rejects, rather than throws on, a signed body that is not JSON or not an event', () => {
+    const notJson = 'evt_1 paid';
+    expect(webhooks!.parse(Buffer.from(notJson), sign(notJson))).toEqual({
+      kind: 'rejected',
+      rejection: {
+        provider: 'stripe',
+        eventId: null,
+        type: null,
+        reason: 'the body is not JSON',
+        paymentLinkId: null,
+        metadata: {},
+      },
+    });
+    const emptyData = JSON.stringify({ id: 'evt_4', type: 'checkout.session.completed', data: {} });
+    expect(webhooks!.parse(Buffer.from(emptyData), sign(emptyData))).toMatchObject({
+      rejection: {
+        eventId: 'evt_4',
+        reason: 'data.object: Invalid input: expected object, received undefined',
+      },
+    });
+    const noObject = JSON.stringify({ id: 'evt_3', object: 'event', type: 'checkout.session.completed' });
+    expect(webhooks!.parse(Buffer.from(noObject), sign(noObject))).toMatchObject({
+      kind: 'rejected',
+      rejection: {
+        eventId: 'evt_3',
+        type: 'checkout.session.completed',
+        reason: expect.stringMatching(/^data:/),
+      },
+    });
+  });
+
   it('refuses a missing, forged, tampered or stale signature', () => {
     const payload = sessionEvent();
     const body = Buffer.from(payload);

@@ -39,7 +39,35 @@ export type CheckoutOutcome =
   | { status: 'duplicate' | 'unpaid'; orgId: string; dealId: string }
   | { status: 'unknown_deal' };
 
-async function dealOf(db: Db, checkout: CompletedCheckout): Promise<PaymentDeal | null> {
+/**
+ * A payment webhook that verified but is malformed: an amount that is not a whole number of
+ * cents, ids that are not ids, a field of the wrong type. The provider would deliver the same
+ * bytes again, so it is acknowledged and recorded, and it changes nothing.
+ */
+export interface RejectedCheckout {
+  provider: string;
+  /** Null when the body carries no usable event id: then nothing can be recorded. */
+  eventId: string | null;
+  type: string | null;
+  /** What is wrong with it, field by field. */
+  reason: string;
+  /** What still names a deal, each kept only if well-formed itself. */
+  paymentLinkId: string | null;
+  metadata: { orgId?: string; contactId?: string; dealId?: string };
+}
+
+/** `deal`: the deal it named, which the rejection is recorded against; null when it named none of ours. */
+export interface RejectedCheckoutOutcome {
+  status: 'rejected';
+  deal: { orgId: string; id: string } | null;
+  /** Recorded before: a redelivery. */
+  duplicate: boolean;
+}
+
+async function dealOf(
+  db: Db,
+  checkout: { paymentLinkId: string | null; metadata: { orgId?: string; dealId?: string } },
+): Promise<PaymentDeal | null> {
   const deal = checkout.paymentLinkId
     ? await findDealByPaymentLink(db, checkout.paymentLinkId)
     : checkout.metadata.dealId
@@ -121,4 +149,33 @@ export async function recordCompletedCheckout(
       amountCents,
     };
   });
+}
+
+/**
+ * Records a rejected payment webhook once, against the deal it names: the provider's receipt (so a
+ * redelivery is recognised, as for a processed event) and a refused audit entry with the reason,
+ * in the lead's trail. The deal, the payments and the contact are not touched.
+ */
+export async function recordRejectedCheckout(
+  db: Db,
+  rejection: RejectedCheckout,
+): Promise<RejectedCheckoutOutcome> {
+  const { eventId } = rejection;
+  const deal = eventId ? await dealOf(db, rejection) : null;
+  if (!eventId || !deal) return { status: 'rejected', deal: null, duplicate: false };
+  const duplicate = await db.transaction(async (tx) => {
+    if (!(await recordWebhookReceipt(tx, deal.orgId, rejection.provider, eventId))) return true;
+    await recordAudit(tx, {
+      orgId: deal.orgId,
+      actor: { type: 'system', id: rejection.provider },
+      action: 'payment.rejected',
+      entityType: 'deal',
+      entityId: deal.id,
+      contactId: deal.contactId,
+      outcome: 'refused',
+      details: { eventId, type: rejection.type, reason: rejection.reason },
+    });
+    return false;
+  });
+  return { status: 'rejected', deal: { orgId: deal.orgId, id: deal.id }, duplicate };
 }

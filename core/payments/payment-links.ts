@@ -1,4 +1,4 @@
-import type { CompletedCheckout } from './checkout-completion.ts';
+import type { CompletedCheckout, RejectedCheckout } from './checkout-completion.ts';
 
 /**
  * How core asks a payment provider for a self-service payment link (routing mode C). The Stripe
@@ -52,10 +52,15 @@ export function recordedPaymentLinks(publicUrl: string): PaymentLinks {
   };
 }
 
-/** A verified provider webhook, reduced to what core acts on. */
+/**
+ * A verified provider webhook, reduced to what core acts on. `rejected`: signed by the provider
+ * but not in the shape it documents, so it is acknowledged (a retry would bring the same bytes)
+ * and recorded, and changes nothing.
+ */
 export type PaymentWebhookEvent =
   | { kind: 'checkout'; checkout: CompletedCheckout }
-  | { kind: 'ignored'; eventId: string; type: string };
+  | { kind: 'ignored'; eventId: string; type: string }
+  | { kind: 'rejected'; rejection: RejectedCheckout };
 
 /** Thrown when a webhook's signature is missing, forged or too old: nothing in it is trusted. */
 export class PaymentSignatureError extends Error {

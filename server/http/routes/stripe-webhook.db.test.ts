@@ -1,3 +1,6 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripePayments } from '../../../channels/payments/stripe-payments.ts';
@@ -8,6 +11,7 @@ import { type StripeLoopback, startStripeLoopback } from '../../../tests/support
 import { createTestDatabase } from '../../../tests/support/test-database.ts';
 import { startTestServer, type TestServer } from '../../../tests/support/test-server.ts';
 import type { Database } from '../../db/database.ts';
+import { createApp } from '../app.ts';
 
 const webhookSecret = 'whsec_test_quotahit';
 
@@ -16,18 +20,18 @@ let stripe: StripeLoopback;
 let server: TestServer;
 let apiKey: string;
 let orgId: string;
+const payments = () =>
+  createStripePayments({
+    secretKey: 'sk_test_quotahit',
+    webhookSecret,
+    baseUrl: stripe.url,
+    publicUrl: 'https://sales.example.com',
+  });
 
 beforeAll(async () => {
   db = await createTestDatabase();
   stripe = await startStripeLoopback();
-  server = await startTestServer(db, {
-    payments: createStripePayments({
-      secretKey: 'sk_test_quotahit',
-      webhookSecret,
-      baseUrl: stripe.url,
-      publicUrl: 'https://sales.example.com',
-    }),
-  });
+  server = await startTestServer(db, { payments: payments() });
   ({ orgId, apiKey } = await createOrganization(db, { name: 'Acme' }, systemActor));
 });
 afterAll(async () => {
@@ -70,7 +74,12 @@ async function routedToPaymentLink() {
   return { contactId: lead.id, dealId: deal!.id, paymentLinkId: deal!.payment_link_id };
 }
 
-function checkoutCompleted(eventId: string, paymentLinkId: string, metadata: Record<string, string>) {
+function checkoutCompleted(
+  eventId: string,
+  paymentLinkId: string | null,
+  metadata: Record<string, string>,
+  fields: Record<string, unknown> = {},
+) {
   return JSON.stringify({
     id: eventId,
     object: 'event',
@@ -84,6 +93,7 @@ function checkoutCompleted(eventId: string, paymentLinkId: string, metadata: Rec
         amount_total: 4_900,
         currency: 'usd',
         metadata,
+        ...fields,
       },
     },
   });
@@ -179,6 +189,151 @@ describe('POST /webhooks/stripe', () => {
     const payload = checkoutCompleted('evt_mismatch', paymentLinkId, { orgId: otherOrg, contactId, dealId });
     expect((await deliver(payload, sign(payload))).body).toMatchObject({ status: 'unknown_deal' });
     expect((await state(contactId, dealId)).deal.stage).toBe('proposal');
+  });
+});
+
+/** The rejections recorded in the deal's audit trail, oldest first. */
+const rejectionsOf = (dealId: string) =>
+  db.query<{ outcome: string; actor_id: string; contact_id: string; details: Record<string, unknown> }>(
+    `select outcome, actor_id, contact_id, details from audit_log
+     where action = 'payment.rejected' and entity_id = $1 order by seq`,
+    [dealId],
+  );
+const receiptsOf = (eventId: string) =>
+  db.query<{ org_id: string }>(
+    `select org_id from webhook_receipts where provider = 'stripe' and provider_event_id = $1`,
+    [eventId],
+  );
+const untouched = { contact: 'routed', deal: { stage: 'proposal', won_at: null }, payments: [], events: [] };
+
+type Lead = Awaited<ReturnType<typeof routedToPaymentLink>>;
+let malformed = 0;
+
+describe('POST /webhooks/stripe with a signed but malformed checkout', () => {
+  it.each<[string, (lead: Lead) => Record<string, unknown>, RegExp]>([
+    ['amount_total "abc"', () => ({ amount_total: 'abc' }), /^amount_total: .*expected number/],
+    ['a negative amount_total', () => ({ amount_total: -4_900 }), /^amount_total: .*>=\s?0/],
+    [
+      'an amount_total in fractions of a cent',
+      () => ({ amount_total: 49.5 }),
+      /^amount_total: .*expected int,/,
+    ],
+    ['a currency that is a number', () => ({ currency: 840 }), /^currency: .*expected string/],
+    ['a currency that is no ISO code', () => ({ currency: 'US dollars' }), /^currency: not a lower-case ISO/],
+    [
+      'metadata without the dealId',
+      ({ contactId }) => ({ metadata: { orgId, contactId } }),
+      /^metadata\.dealId: missing$/,
+    ],
+    [
+      'a metadata id that is not a UUID',
+      ({ contactId, dealId }) => ({ metadata: { orgId: 'acme', contactId, dealId } }),
+      /^metadata\.orgId: not a UUID$/,
+    ],
+    [
+      'a metadata id that is not a string',
+      ({ contactId, dealId }) => ({ metadata: { orgId: 42, contactId, dealId } }),
+      /^metadata\.orgId: .*expected string/,
+    ],
+    ['metadata that is not an object', () => ({ metadata: 'org=acme' }), /^metadata: .*expected record/],
+    ['no session id', () => ({ id: null }), /^id: /],
+  ])(
+    'acknowledges one with %s, records it as rejected with the reason, and changes nothing',
+    async (_, fields, reason) => {
+      const lead = await routedToPaymentLink();
+      const eventId = `evt_malformed_${++malformed}`;
+      const metadata = { orgId, contactId: lead.contactId, dealId: lead.dealId };
+      const payload = checkoutCompleted(eventId, lead.paymentLinkId, metadata, fields(lead));
+      const response = await deliver(payload, sign(payload));
+      expect(response).toMatchObject({
+        status: 200,
+        body: { received: true, status: 'rejected', reason: expect.stringMatching(reason) },
+      });
+      const recorded = {
+        outcome: 'refused',
+        actor_id: 'stripe',
+        contact_id: lead.contactId,
+        details: { eventId, type: 'checkout.session.completed', reason: response.body.reason },
+      };
+      expect(await rejectionsOf(lead.dealId)).toEqual([recorded]);
+      expect(await receiptsOf(eventId)).toEqual([{ org_id: orgId }]);
+      // Stripe redelivers it: acknowledged again, recorded once.
+      const again = await deliver(payload, sign(payload));
+      expect(again).toMatchObject({ status: 200, body: { status: 'rejected' } });
+      expect(await rejectionsOf(lead.dealId)).toEqual([recorded]);
+      expect(await state(lead.contactId, lead.dealId)).toEqual(untouched);
+    },
+  );
+
+  it('acknowledges one that names no deal of ours, recording it nowhere', async () => {
+    const lead = await routedToPaymentLink();
+    const payload = checkoutCompleted(
+      'evt_malformed_foreign',
+      null,
+      { dealId: 'not-ours' },
+      { amount_total: 'abc' },
+    );
+    const response = await deliver(payload, sign(payload));
+    expect(response).toMatchObject({ status: 200, body: { received: true, status: 'rejected' } });
+    expect(response.body.reason).toMatch(/amount_total/);
+    expect(await receiptsOf('evt_malformed_foreign')).toEqual([]);
+    expect(
+      await db.query(`select 1 from audit_log where details ->> 'eventId' = 'evt_malformed_foreign'`),
+    ).toEqual([]);
+    expect(await state(lead.contactId, lead.dealId)).toEqual(untouched);
+  });
+
+  it('acknowledges a signed body that is not JSON', async () => {
+    const payload = '{"id": "evt_truncated", "type": "checkout.sess';
+    const response = await deliver(payload, sign(payload));
+    expect(response).toMatchObject({
+      status: 200,
+      body: { received: true, status: 'rejected', reason: 'the body is not JSON' },
+    });
+  });
+
+  it('logs the rejection as a warning, with the event, the reason and the deal', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = createApp({
+      db,
+      logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+      adminToken: 'test-admin-token',
+      payments: payments(),
+    });
+    const logged: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const lead = await routedToPaymentLink();
+      const payload = checkoutCompleted(
+        'evt_malformed_logged',
+        lead.paymentLinkId,
+        { orgId, contactId: lead.contactId, dealId: lead.dealId },
+        { amount_total: -1 },
+      );
+      const url = `http://127.0.0.1:${(logged.address() as AddressInfo).port}/webhooks/stripe`;
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload) },
+        body: payload,
+      });
+      expect(response.status).toBe(200);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          msg: expect.stringMatching(/stripe webhook rejected/),
+          eventId: 'evt_malformed_logged',
+          reason: expect.stringMatching(/^amount_total/),
+          orgId,
+          dealId: lead.dealId,
+        }),
+      );
+    } finally {
+      await new Promise<void>((resolve) => {
+        logged.close(() => resolve());
+        logged.closeAllConnections();
+      });
+    }
   });
 });
 

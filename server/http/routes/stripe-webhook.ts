@@ -1,6 +1,9 @@
 import express, { Router } from 'express';
 import type { Db } from '../../../core/db.ts';
-import { recordCompletedCheckout } from '../../../core/payments/checkout-completion.ts';
+import {
+  recordCompletedCheckout,
+  recordRejectedCheckout,
+} from '../../../core/payments/checkout-completion.ts';
 import { findPaymentDeal } from '../../../core/payments/payment-deals.ts';
 import {
   type PaymentProvider,
@@ -13,7 +16,10 @@ import { sendProblem } from '../problem.ts';
 /**
  * `POST /webhooks/stripe`: mounted before the JSON body parser, because the signature covers the
  * raw bytes. A missing, forged or stale `Stripe-Signature` is refused (400) before anything in
- * the body is read. A completed checkout wins its deal once, however often Stripe redelivers.
+ * the body is read. A completed checkout wins its deal once, however often Stripe redelivers. A
+ * signed event that is malformed (checked field by field in channels/payments) is answered 200,
+ * since Stripe would only send the same bytes again: it is recorded as rejected, with the reason,
+ * against the deal it names, logged, and changes nothing.
  *
  * Without STRIPE_SECRET_KEY, payment links are recorded test-mode links to `/pay/test/:dealId`:
  * a page that says so and can simulate the payment, so the demo runs end to end without Stripe.
@@ -39,17 +45,32 @@ export function stripeWebhookRoutes(options: { db: Db; payments?: PaymentProvide
     try {
       event = webhooks.parse(rawBody, req.get('stripe-signature'));
     } catch (error) {
-      if (error instanceof PaymentSignatureError) {
-        req.log.warn({ reason: error.message }, 'stripe webhook refused');
-        sendProblem(res, 400, 'Bad Request', error.message);
-        return;
-      }
-      // A body that verifies but is not an event is Stripe's bug or ours: say so, do not retry forever.
-      sendProblem(res, 400, 'Bad Request', 'the webhook body is not a Stripe event');
+      if (!(error instanceof PaymentSignatureError)) throw error;
+      req.log.warn({ reason: error.message }, 'stripe webhook refused');
+      sendProblem(res, 400, 'Bad Request', error.message);
       return;
     }
     if (event.kind === 'ignored') {
       res.json({ received: true, ignored: event.type });
+      return;
+    }
+    if (event.kind === 'rejected') {
+      const { eventId, type, reason } = event.rejection;
+      const outcome = await recordRejectedCheckout(db, event.rejection);
+      req.log.warn(
+        {
+          eventId,
+          type,
+          reason,
+          orgId: outcome.deal?.orgId,
+          dealId: outcome.deal?.id,
+          duplicate: outcome.duplicate,
+        },
+        outcome.deal
+          ? 'stripe webhook rejected: malformed event, recorded against its deal'
+          : 'stripe webhook rejected: malformed event naming no deal of ours, not recorded',
+      );
+      res.json({ received: true, status: 'rejected', reason });
       return;
     }
     const outcome = await recordCompletedCheckout(db, event.checkout);
