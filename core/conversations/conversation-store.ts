@@ -116,6 +116,11 @@ export async function deliverStored(
     deps.log.error({ err: error, messageId: message.id }, 'delivery failed');
     result = { status: 'failed', reasons: [error instanceof DomainError ? error.message : 'delivery_error'] };
   }
+  // Another attempt is sending it right now (a sweep met a turn still delivering): that attempt
+  // records the outcome; the message stays pending for it, or for the next sweep.
+  if (result.status === 'failed' && result.reasons.includes('delivery_in_progress')) {
+    return toMessageView(message);
+  }
   const delivery = {
     status: result.status,
     reasons: result.reasons,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { createTestDatabase } from '../../tests/support/test-database.ts';
 import { createDemoOrganization } from '../demo-organization.ts';
-import { createTurnScheduler, TurnsStoppedError } from './turn-scheduler.ts';
+import { createTurnScheduler, releaseLeasesOfDeadProcesses, TurnsStoppedError } from './turn-scheduler.ts';
 
 let db: Database;
 let orgId: string;
@@ -55,6 +55,51 @@ describe('the turn scheduler', () => {
     await expect.poll(() => started.slice(2)).toEqual(['c', 'd']);
     for (const turn of turns) turn.finish();
     expect(await Promise.all(results)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it("waits for another node's lease without holding a place: other conversations go on", async () => {
+    const scheduler = createTurnScheduler({ db, maxRunning: 1 });
+    const [held, free] = [await newConversation(), await newConversation()];
+    // A node that died mid-turn left its lease; it runs out in 1.5 s.
+    await db.query(
+      `insert into conversation_turn_leases (conversation_id, org_id, holder, expires_at)
+       values ($1, $2, 'dead-node', now() + interval '1.5 seconds')`,
+      [held, orgId],
+    );
+    const order: string[] = [];
+    const waiting = scheduler.run(orgId, held, async () => order.push('held'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await scheduler.run(orgId, free, async () => order.push('free'));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await waiting;
+    expect(order).toEqual(['free', 'held']);
+  });
+
+  it('renews the lease of a running turn, so a short lease never lets another node in', async () => {
+    const node = createTurnScheduler({ db, leaseMs: 600 });
+    const other = createTurnScheduler({ db, leaseMs: 600, waitMs: 100 });
+    const conversationId = await newConversation();
+    const turn = heldTurn('long', []);
+    const running = node.run(orgId, conversationId, turn.work);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // more than twice the lease
+    await expect(other.run(orgId, conversationId, async () => 'stolen')).rejects.toThrow(
+      /another server is still answering/,
+    );
+    turn.finish();
+    expect(await running).toBe('long');
+  });
+
+  it('forgets every lease at start-up on the embedded database (their process is gone)', async () => {
+    const conversationId = await newConversation();
+    await db.query(
+      `insert into conversation_turn_leases (conversation_id, org_id, holder, expires_at)
+       values ($1, $2, 'killed-process', now() + interval '2 minutes')`,
+      [conversationId, orgId],
+    );
+    expect(await releaseLeasesOfDeadProcesses(db)).toBeGreaterThanOrEqual(1);
+    const scheduler = createTurnScheduler({ db, waitMs: 100 });
+    expect(await scheduler.run(orgId, conversationId, async () => 'answered')).toBe('answered');
   });
 
   it('frees the place of a turn that failed', async () => {

@@ -9,8 +9,10 @@ import { DomainError } from '../errors.ts';
  * - in process, a queue per conversation (a promise chain), so this node never runs two turns of
  *   one conversation together;
  * - across nodes, a lease row in `conversation_turn_leases`: a node runs a turn only while it
- *   holds the conversation's lease and waits (polling) while another node does. An expired lease
- *   — a node that died mid-turn — is taken over.
+ *   holds the conversation's lease and waits (polling) while another node does. The holder renews
+ *   the lease while its turn runs, so a lease runs out within `leaseMs` of its node dying, and is
+ *   then taken over. Waiting for a lease never holds one of the node's turn slots: the turns of
+ *   other conversations go on meanwhile.
  *
  * The work itself (load, call the model, store) runs outside any database transaction, so a slow
  * model never holds a connection or a lock that other conversations need.
@@ -34,6 +36,16 @@ export interface TurnScheduler {
   stop(timeoutMs: number): Promise<void>;
 }
 
+/**
+ * With the embedded database only one process can hold `DATA_DIR`, so at start-up every turn
+ * lease in it belongs to a process that is gone (killed mid-turn): forget them all at once rather
+ * than wait for each to run out.
+ */
+export async function releaseLeasesOfDeadProcesses(db: Db): Promise<number> {
+  const rows = await db.query('delete from conversation_turn_leases returning conversation_id');
+  return rows.length;
+}
+
 export class TurnsStoppedError extends Error {
   constructor() {
     super('this server is shutting down: the message is answered by the next sweep');
@@ -45,7 +57,7 @@ export interface TurnSchedulerOptions {
   db: Db;
   /** This node's name in lease rows. */
   nodeId?: string;
-  /** How long a lease lasts; a turn longer than this may be joined by another node. */
+  /** How long a lease lasts unless renewed; renewed every third of it while the turn runs. */
   leaseMs?: number;
   /** How long to wait for another node's lease before giving up. */
   waitMs?: number;
@@ -60,8 +72,8 @@ export interface TurnSchedulerOptions {
 export function createTurnScheduler(options: TurnSchedulerOptions): TurnScheduler {
   const { db } = options;
   const nodeId = options.nodeId ?? randomUUID();
-  const leaseMs = options.leaseMs ?? 120_000;
-  const waitMs = options.waitMs ?? leaseMs + 5_000;
+  const leaseMs = options.leaseMs ?? 10_000;
+  const waitMs = options.waitMs ?? 60_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxRunning = options.maxRunning ?? 64;
   const tails = new Map<string, Promise<unknown>>();
@@ -84,25 +96,34 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
     else running--;
   }
 
-  async function acquire(orgId: string, conversationId: string): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    let pause = 20;
-    for (;;) {
-      const rows = await db.query<{ holder: string }>(
-        `insert into conversation_turn_leases (conversation_id, org_id, holder, expires_at)
-         values ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000))
-         on conflict (conversation_id) do update
-           set holder = excluded.holder, expires_at = excluded.expires_at, acquired_at = now()
-           where conversation_turn_leases.expires_at < now() or conversation_turn_leases.holder = excluded.holder
-         returning holder`,
-        [conversationId, orgId, nodeId, leaseMs],
-      );
-      if (rows[0]) return;
-      if (Date.now() > deadline) {
-        throw new DomainError('conflict', 'another server is still answering this conversation; try again');
-      }
-      await sleep(pause);
-      pause = Math.min(pause * 2, 500);
+  /** Takes the conversation's lease if it is free, expired or already this node's. */
+  async function tryAcquire(orgId: string, conversationId: string): Promise<boolean> {
+    const rows = await db.query<{ holder: string }>(
+      `insert into conversation_turn_leases (conversation_id, org_id, holder, expires_at)
+       values ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000))
+       on conflict (conversation_id) do update
+         set holder = excluded.holder, expires_at = excluded.expires_at, acquired_at = now()
+         where conversation_turn_leases.expires_at < now() or conversation_turn_leases.holder = excluded.holder
+       returning holder`,
+      [conversationId, orgId, nodeId, leaseMs],
+    );
+    return rows.length > 0;
+  }
+
+  /** Keeps the lease alive while `work` runs: a live node's long turn is never taken over. */
+  async function holding<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+    const renew = setInterval(() => {
+      db.query(
+        `update conversation_turn_leases set expires_at = now() + make_interval(secs => $3::double precision / 1000)
+         where conversation_id = $1 and holder = $2`,
+        [conversationId, nodeId, leaseMs],
+      ).catch(() => {}); // a missed renewal only shortens the lease
+    }, leaseMs / 3);
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
     }
   }
 
@@ -123,17 +144,31 @@ export function createTurnScheduler(options: TurnSchedulerOptions): TurnSchedule
     run<T>(orgId: string, conversationId: string, work: () => Promise<T>): Promise<T> {
       const previous = tails.get(conversationId) ?? Promise.resolve();
       const turn = previous.then(async () => {
-        if (stopped) throw new TurnsStoppedError();
-        await takeSlot();
-        try {
-          await acquire(orgId, conversationId);
+        const deadline = Date.now() + waitMs;
+        let pause = 20;
+        for (;;) {
+          if (stopped) throw new TurnsStoppedError();
+          await takeSlot();
           try {
-            return await work();
+            if (await tryAcquire(orgId, conversationId)) {
+              try {
+                return await holding(conversationId, work);
+              } finally {
+                await release(conversationId);
+              }
+            }
           } finally {
-            await release(conversationId);
+            freeSlot();
           }
-        } finally {
-          freeSlot();
+          // Another node holds the conversation: wait without a slot, then ask again.
+          if (Date.now() > deadline) {
+            throw new DomainError(
+              'conflict',
+              'another server is still answering this conversation; try again',
+            );
+          }
+          await sleep(pause);
+          pause = Math.min(pause * 2, 500);
         }
       });
       // The chain continues whether this turn succeeded or not.

@@ -3,11 +3,13 @@ import { createOfflineQualifier } from '../../agents/offline-model/offline-quali
 import type { Database } from '../../server/db/database.ts';
 import { createConversationHarness, newVisitorId } from '../../tests/support/conversation-harness.ts';
 import { createTestDatabase } from '../../tests/support/test-database.ts';
+import type { ConversationRow } from '../conversations.ts';
 import { listMessages } from '../conversations.ts';
 import type { Db } from '../db.ts';
 import { createDemoOrganization } from '../demo-organization.ts';
 import type { QualifierModel } from '../qualification/qualifier-model.ts';
-import { acceptInbound } from './conversation-service.ts';
+import { acceptInbound, receiveInbound } from './conversation-service.ts';
+import { insertOutbound } from './conversation-store.ts';
 import { answerWaitingMessages } from './waiting-messages.ts';
 
 let db: Database;
@@ -59,6 +61,53 @@ describe('messages left waiting by a crash', () => {
       [conversationId],
     );
     expect(pending).toHaveLength(0);
+  });
+
+  it('include replies stored but never delivered: the sweep delivers each once, on its channel', async () => {
+    const harness = createConversationHarness({ db, model: createOfflineQualifier() });
+    const web = await harness.chat(orgId, newVisitorId(), 'Hi there');
+    const sms = await receiveInbound(harness.deps, {
+      orgId,
+      channel: 'sms',
+      from: { phone: '+14155550142' },
+      body: 'Hi, texting about pricing',
+      providerMessageId: 'SM-stranded-1',
+    });
+    // The turn committed its reply, then the process died before handing it to the channel.
+    const stranded: string[] = [];
+    for (const conversationId of [web.conversation.id, sms.conversation.id]) {
+      const [conversation] = await db.query<ConversationRow>('select * from conversations where id = $1', [
+        conversationId,
+      ]);
+      const row = await insertOutbound(db, conversation!, {
+        sender: 'agent',
+        purpose: 'conversation_reply',
+        body: 'Thanks, here is what it costs.',
+        idempotencyKey: `stranded-${conversationId}`,
+      });
+      await db.query(`update messages set created_at = now() - interval '1 minute' where id = $1`, [row.id]);
+      stranded.push(row.id);
+    }
+    harness.feed.length = 0;
+
+    const swept = await answerWaitingMessages(harness.deps);
+    expect(swept.replies).toBeGreaterThanOrEqual(2);
+    const statuses = await db.query<{ id: string; status: string }>(
+      'select id, status from messages where id = any($1::uuid[]) order by channel',
+      [stranded],
+    );
+    expect(statuses.map((row) => row.status).sort()).toEqual(['recorded', 'sent']);
+    // The visitor's widget is pushed the web reply; the text went through the delivery ledger once.
+    expect(harness.feed.some((event) => event.type === 'message' && event.message.id === stranded[0])).toBe(
+      true,
+    );
+    const ledger = async () =>
+      db.query('select 1 from outbound_deliveries where idempotency_key = any($1::text[])', [
+        stranded.map((_, i) => `stranded-${[web.conversation.id, sms.conversation.id][i]}`),
+      ]);
+    expect(await ledger()).toHaveLength(2);
+    await answerWaitingMessages(harness.deps);
+    expect(await ledger()).toHaveLength(2);
   });
 
   it('leaves young messages and conversations another node is answering alone', async () => {
