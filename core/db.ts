@@ -32,3 +32,13 @@ export async function queryOne<Row>(
   const rows = await db.query<Row>(sql, params);
   return rows[0];
 }
+
+/**
+ * The database refused the data itself (SQLSTATE class 22, data exception: a character it cannot
+ * store, a value out of range; or 23, a broken constraint): trying the same write again fails the
+ * same way, so callers answer with a final refusal rather than "retry".
+ */
+export function isPermanentDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}

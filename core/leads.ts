@@ -215,8 +215,8 @@ export async function getLead(db: Db, orgId: string, contactId: string): Promise
 }
 
 export const findLeadsSchema = z.object({
-  email: z.string().trim().toLowerCase().optional(),
-  phone: z.string().optional(),
+  email: z.string().trim().toLowerCase().max(320, 'email is too long').optional(),
+  phone: z.string().max(40, 'phone is too long').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

@@ -4,6 +4,7 @@ import { recordAudit } from './audit.ts';
 import { hashSecret, newSecret } from './credentials.ts';
 import type { Db } from './db.ts';
 import { DomainError, notFound } from './errors.ts';
+import { type RateLimitSettings, rateLimitSettings, rateLimitSettingsSchema } from './rate-limits.ts';
 
 /**
  * Per-organization settings. Later modules add their own keys (scoring profile, routing rules,
@@ -20,10 +21,12 @@ export const organizationSettingsSchema = z.looseObject({
   physicalAddress: z.string().min(1).optional(),
   /** Origins allowed to embed the widget; empty means any. */
   allowedOrigins: z.array(z.string()).default([]),
+  /** Per-minute limits on chats, API and console requests (core/rate-limits.ts); defaults apply. */
+  limits: rateLimitSettingsSchema.partial().optional(),
 });
 export type OrganizationSettings = z.infer<typeof organizationSettingsSchema>;
 
-export const createOrganizationSchema = z.object({
+export const createOrganizationSchema = z.strictObject({
   name: z.string().trim().min(1, 'name is required').max(200),
   settings: organizationSettingsSchema.partial().optional(),
 });
@@ -105,20 +108,30 @@ export async function createApiKey(
 export async function authenticateApiKey(
   db: Db,
   apiKey: string,
-): Promise<{ orgId: string; apiKeyId: string } | null> {
-  const rows = await db.query<{ id: string; org_id: string }>(
-    `update api_keys set last_used_at = now()
-     where key_hash = $1 and revoked_at is null returning id, org_id`,
+): Promise<{ orgId: string; apiKeyId: string; limits: RateLimitSettings } | null> {
+  const rows = await db.query<{ id: string; org_id: string; limits: unknown }>(
+    `update api_keys k set last_used_at = now() from organizations o
+     where k.key_hash = $1 and k.revoked_at is null and o.id = k.org_id
+     returning k.id, k.org_id, o.settings->'limits' as limits`,
     [hashSecret(apiKey)],
   );
   const row = rows[0];
-  return row ? { orgId: row.org_id, apiKeyId: row.id } : null;
+  return row ? { orgId: row.org_id, apiKeyId: row.id, limits: rateLimitSettings(row.limits) } : null;
 }
 
 export async function getOrganization(db: Db, orgId: string): Promise<Organization> {
   const rows = await db.query<OrganizationRow>('select * from organizations where id = $1', [orgId]);
   if (!rows[0]) throw notFound('organization');
   return toOrganization(rows[0]);
+}
+
+/** The organization's rate limits (`settings.limits`, defaults for what it never set). */
+export async function organizationLimits(db: Db, orgId: string): Promise<RateLimitSettings> {
+  const rows = await db.query<{ limits: unknown }>(
+    "select settings->'limits' as limits from organizations where id = $1",
+    [orgId],
+  );
+  return rateLimitSettings(rows[0]?.limits);
 }
 
 export async function findOrganizationByWidgetKey(db: Db, widgetKey: string): Promise<Organization | null> {

@@ -4,8 +4,9 @@ import { recordAudit } from './audit.ts';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './credentials.ts';
 import type { Db } from './db.ts';
 import { DomainError } from './errors.ts';
+import { type RateLimit, rateLimitReached, takeRateLimit, tooManyRequests } from './rate-limits.ts';
 
-export const createRepSchema = z.object({
+export const createRepSchema = z.strictObject({
   orgId: z.uuid('orgId must be a UUID'),
   email: z.email('email must be an email address').trim().toLowerCase(),
   password: z.string().min(8, 'password must be at least 8 characters').max(200),
@@ -108,13 +109,58 @@ export interface RepSession {
   rep: Rep;
 }
 
-/** Signs a rep in by email and password; a wrong email and a wrong password fail alike. */
-export async function signIn(db: Db, credentials: { email: string; password: string }): Promise<RepSession> {
-  const rows = await db.query<UserRow>('select * from users where lower(email) = lower($1) and active', [
-    credentials.email.trim(),
-  ]);
+/**
+ * Failed sign-ins lock an account (whoever is guessing) and a client address (one guesser, many
+ * accounts) until their window ends. Installation-wide: the account's organization is not known
+ * before the password is checked.
+ */
+export const signInLimits = {
+  perAccount: { limit: 5, windowSeconds: 15 * 60 },
+  perAddress: { limit: 30, windowSeconds: 15 * 60 },
+} satisfies Record<string, RateLimit>;
+
+/**
+ * A stored hash no password matches: checking an unknown email against it costs what checking a
+ * known one does, so the time of the answer does not tell which emails have accounts.
+ */
+const decoyPasswordHash = `scrypt$${'A'.repeat(22)}$${'A'.repeat(43)}`;
+
+/**
+ * Signs a rep in by email and password. A wrong email and a wrong password fail alike, in the same
+ * time, and count against the account and the client address; past the limit the answer is 429
+ * until the lockout window ends.
+ */
+export async function signIn(
+  db: Db,
+  credentials: { email: string; password: string },
+  client: { address?: string } = {},
+): Promise<RepSession> {
+  const email = credentials.email.trim().toLowerCase();
+  const buckets = [
+    { key: `sign-in:account:${email}`, limit: signInLimits.perAccount },
+    ...(client.address ? [{ key: `sign-in:address:${client.address}`, limit: signInLimits.perAddress }] : []),
+  ];
+  const rows = await db.query<UserRow>('select * from users where lower(email) = $1 and active', [email]);
   const row = rows[0];
-  if (!row || !(await verifyPassword(credentials.password, row.password_hash))) {
+  for (const bucket of buckets) {
+    const state = await rateLimitReached(db, bucket.key, bucket.limit);
+    if (!state.allowed) throw tooManyRequests('too many failed sign-ins', state);
+  }
+  if (!(await verifyPassword(credentials.password, row?.password_hash ?? decoyPasswordHash)) || !row) {
+    for (const bucket of buckets) {
+      const state = await takeRateLimit(db, { key: bucket.key }, bucket.limit);
+      if (row && bucket.limit === signInLimits.perAccount && state.hits === bucket.limit.limit) {
+        await recordAudit(db, {
+          orgId: row.org_id,
+          actor: { type: 'system', id: 'sign-in' },
+          action: 'rep.sign_in_locked',
+          entityType: 'user',
+          entityId: row.id,
+          outcome: 'refused',
+          details: { failures: state.hits, lockedForSeconds: state.retryAfterSeconds },
+        });
+      }
+    }
     throw new DomainError('unauthorized', 'wrong email or password');
   }
   const token = newSecret('qhs');

@@ -24,6 +24,7 @@ const defaultStrings = {
   close: 'Close chat',
   offline: 'Offline — will send when reconnected',
   sending: 'Sending…',
+  notSent: 'Not sent',
   repJoined: '{name} joined the chat',
   aiBack: 'The AI assistant is back',
   preChatTitle: 'Before we start',

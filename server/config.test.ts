@@ -17,6 +17,11 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'not a url', /PUBLIC_URL: must be a URL/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL:/],
     ['REDIS_URL', 'http://x', /REDIS_URL: must be a redis:\/\//],
+    ['PUBLIC_URL', 'ftp://sales.example.com', /PUBLIC_URL: must be a URL starting http:\/\/ or https:\/\//],
+    ['TRUST_PROXY', 'yes', /TRUST_PROXY: must be true, false, a number of proxy hops, or .*"yes"/],
+    ['TRUST_PROXY', '-1', /TRUST_PROXY: .*"-1"/],
+    ['TRUST_PROXY', 'loopback, 10.0.0.0/33', /TRUST_PROXY: .*not an address or subnet: "10.0.0.0\/33"/],
+    ['TRUST_PROXY', '10.0.0.1/8/8', /TRUST_PROXY: .*"10.0.0.1\/8\/8"/],
   ])('a wrong %s=%s stops start-up naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -29,6 +34,20 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(String(error)).not.toContain('hunter2');
     }
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    [
+      'loopback, 10.0.0.0/8, 192.168.1.7, fd00::/8, ::1',
+      ['loopback', '10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1'],
+    ],
+  ])('reads TRUST_PROXY=%s as Express trust proxy %j', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
   });
 
   it('treats empty variables as unset', () => {

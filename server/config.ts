@@ -1,8 +1,51 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
 const optionalSecret = z.string().min(1).optional();
 const optionalUrl = (what: string) => z.url(`must be a URL (${what})`).optional();
+
+/** Express's `trust proxy`: a whole setting (`true`, `false`, a number of hops) or a list of proxies. */
+export type TrustProxy = boolean | number | string[];
+
+/** proxy-addr's named ranges, besides addresses and subnets. */
+const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (namedRanges.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which hops in front of this server are believed about the client's address and protocol
+ * (X-Forwarded-For/-Proto/-Host). Unset believes none: a client could otherwise claim any address.
+ */
+const trustProxySchema = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx): TrustProxy => {
+    if (value === undefined || value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    const wrong = entries.filter((entry) => !isProxyAddress(entry));
+    if (wrong.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be true, false, a number of proxy hops, or a comma-separated list of addresses or ' +
+          'subnets (loopback, linklocal, uniquelocal, 10.0.0.5, 10.0.0.0/8, fd00::/8); ' +
+          `not an address or subnet: ${wrong.map((entry) => JSON.stringify(entry)).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** Every setting comes from the environment and is checked here, once, at start-up. */
 export const configSchema = z.object({
@@ -18,7 +61,17 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection URL')
     .optional(),
-  PUBLIC_URL: optionalUrl('the address users reach this server at, e.g. https://sales.example.com'),
+  // http(s) only: its origin is what console requests must come from, and the session cookie's
+  // Secure flag follows its scheme.
+  PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error:
+        'must be a URL starting http:// or https:// ' +
+        '(the address users reach this server at, e.g. https://sales.example.com)',
+    })
+    .optional(),
+  TRUST_PROXY: trustProxySchema,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: optionalUrl('Anthropic API base'),

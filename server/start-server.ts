@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import proxyAddress from 'proxy-addr';
 import { Server as SocketServer } from 'socket.io';
 import { createStripePayments } from '../channels/payments/stripe-payments.ts';
 import type { ConversationLimits } from '../core/conversations/conversation-service.ts';
+import { releaseLeasesOfDeadProcesses } from '../core/conversations/turn-scheduler.ts';
 import { answerWaitingMessages } from '../core/conversations/waiting-messages.ts';
 import {
   createDemoOrganization,
@@ -71,6 +73,8 @@ export async function startServer(
   try {
     // Every domain call joins the transaction open in its context (a workflow step's).
     db = ambientDatabase(await openDatabase(config));
+    // One process holds the embedded database: leases of a killed one would only hold turns back.
+    if (db.kind === 'pglite') await releaseLeasesOfDeadProcesses(db);
     const demo = await ensureDemoOrganization(db, config.dataDir);
     const adminToken = newAdminToken();
     const unsubscribeSecret = await installationSecret(config.dataDir, config.APP_SECRET);
@@ -100,6 +104,10 @@ export async function startServer(
       unsubscribeSecret,
       payments,
       providers: providerModes(config),
+      // Only an address the operator gave: the default (localhost) would refuse a console opened
+      // at 127.0.0.1 or on the LAN; without it the console checks requests against their Host.
+      publicUrl: config.PUBLIC_URL ? config.publicUrl : undefined,
+      trustProxy: config.TRUST_PROXY,
       webhooks: [
         resendWebhookRoutes({ db, conversations, email: channels.email }),
         twilioWebhookRoutes({
@@ -116,14 +124,27 @@ export async function startServer(
     if (config.REDIS_URL) leaveFanout = await joinRedisFanout(io, config.REDIS_URL, logger);
     const server = await listen(app, config.PORT, config.HOST);
     io.attach(server);
-    attachWidgetGateway(io, db, conversations, logger);
-    attachConsoleGateway(io, db, conversations, logger);
+    attachWidgetGateway(io, db, conversations, logger, {
+      publicUrl: config.PUBLIC_URL ? config.publicUrl : undefined,
+      // The same trusted proxies as HTTP requests (`TRUST_PROXY`), so limits count the real client.
+      clientAddress: (request) => proxyAddress(request, app.get('trust proxy fn')),
+    });
+    attachConsoleGateway(io, db, conversations, logger, {
+      publicUrl: config.PUBLIC_URL ? config.publicUrl : undefined,
+    });
     const port = (server.address() as AddressInfo).port;
     await writeServerInfo(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, adminToken });
     workflows.start();
+    let startupSweep = db.kind === 'pglite' ? 1 : 0;
     const timers = [
-      // Prospect messages a crash left stored but unanswered (core/conversations/waiting-messages.ts).
-      repeat('the sweep for waiting messages', () => answerWaitingMessages(conversations), logger),
+      // Prospect messages a crash left stored but unanswered, and replies left undelivered
+      // (core/conversations/waiting-messages.ts). On the embedded database, everything waiting at
+      // start-up was left by a process that is gone: the first sweep takes it all at once.
+      repeat(
+        'the sweep for waiting messages',
+        () => answerWaitingMessages(conversations, startupSweep-- > 0 ? { olderThanMs: 0 } : {}),
+        logger,
+      ),
     ];
     if (db.kind === 'pglite') {
       const embedded = db;

@@ -84,5 +84,7 @@ export function createWorkflows(
     settings: config,
     log,
     sdkLogger: log,
+    // Inngest is told to call PUBLIC_URL, never the Host a request to /api/inngest names.
+    publicUrl: config.publicUrl,
   });
 }

@@ -7,7 +7,9 @@
  * - the conversation rate limit raised (`BENCH_MESSAGES_PER_MINUTE`), because one message a
  *   second per widget is three times the loadout's 20 a minute; the product default is untouched;
  * - the demo organization's `allowedOrigins` set to the bench's site, so every connection passes
- *   the gateway's real origin check rather than an empty allow-list.
+ *   the gateway's real origin check rather than an empty allow-list;
+ * - its limits on new chats raised (`settings.limits`, an organization's own setting), because
+ *   every simulated prospect opens a chat from the same loopback address within seconds.
  *
  * It talks to the bench over the fork IPC channel: `ready` once listening; `memory` answers with
  * `process.memoryUsage()` after a full GC (run with --expose-gc); `stop` closes it as SIGTERM does.
@@ -25,7 +27,12 @@ const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
 const running = await startServer(config, logger, { conversationLimits: { messagesPerMinute } });
 if (!running.demo) throw new Error('the bench needs a fresh DATA_DIR (demo credentials are written there)');
-await updateOrganizationSettings(running.db, running.demo.orgId, { allowedOrigins: [origin] }, systemActor);
+await updateOrganizationSettings(
+  running.db,
+  running.demo.orgId,
+  { allowedOrigins: [origin], limits: { newChatsPerWidgetKey: 100_000, newChatsPerAddress: 100_000 } },
+  systemActor,
+);
 
 process.on('message', (message: BenchTargetMessage) => {
   if (message.type === 'memory') answerMemory();

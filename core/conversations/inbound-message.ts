@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channels } from '../outbound-message.ts';
+import { storableText } from '../storable-text.ts';
 
 /**
  * One message from a prospect, whatever the channel. Channel adapters (channels/<name>) verify
@@ -31,8 +32,8 @@ export const inboundMessageSchema = z.strictObject({
   channel: z.enum(channels),
   from: inboundSenderSchema,
   /** Length is checked against the service's limit, with a clear message, after parsing. */
-  body: z.string().trim().min(1, 'the message is empty').max(100_000),
-  subject: z.string().trim().max(998).optional(),
+  body: storableText().trim().min(1, 'the message is empty').max(100_000),
+  subject: storableText().trim().max(998).optional(),
   /** The provider's id for the message: the same id twice is the same message (webhook retries). */
   providerMessageId: z.string().trim().min(1).max(300).optional(),
   /** The widget's id for the message: a re-send after a reconnect is stored once. */

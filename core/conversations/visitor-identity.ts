@@ -6,31 +6,43 @@ import type { Db } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import { emitEvent } from '../events.ts';
 import { upsertLead } from '../leads.ts';
+import { storableText } from '../storable-text.ts';
 
 /**
  * The widget's pre-chat form: a visitor says who they are (and maybe consents to be contacted).
  * The visitor's chat then belongs to that contact — the same contact their email or phone
  * already names, so a prospect who chatted and later texts stays one lead.
  */
-export const visitorDetailsSchema = z.object({
-  orgId: z.uuid(),
-  visitorId: z.string().regex(/^[\w.:-]{8,200}$/),
-  name: z.string().trim().max(200).optional(),
+export const visitorDetailsSchema = z.strictObject({
+  name: storableText().trim().max(200).optional(),
   email: z.email('email must be an email address').trim().toLowerCase().optional(),
-  phone: z.string().trim().max(40).optional(),
+  phone: storableText().trim().max(40).optional(),
   consent: z.boolean(),
   /** The exact consent wording shown beside the checkbox. */
-  wording: z.string().trim().min(1).max(5000),
+  wording: storableText().trim().min(1).max(5000),
   pageUrl: z.url().max(2000).optional(),
-  ip: z.string().max(100).optional(),
-  userAgent: z.string().max(1000).optional(),
 });
 export type VisitorDetails = z.input<typeof visitorDetailsSchema>;
 
-export async function identifyVisitor(db: Db, input: VisitorDetails): Promise<{ contactId: string }> {
+/**
+ * Who is asking, as the server knows it (the widget key's organization, the socket's visitor and
+ * client): never taken from what the visitor sends, so a form cannot name another organization.
+ */
+export interface VisitorIdentity {
+  orgId: string;
+  visitorId: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export async function identifyVisitor(
+  db: Db,
+  identity: VisitorIdentity,
+  input: VisitorDetails,
+): Promise<{ contactId: string }> {
   const parsed = visitorDetailsSchema.safeParse(input);
   if (!parsed.success) throw new DomainError('invalid', z.prettifyError(parsed.error));
-  const details = parsed.data;
+  const details = { ...parsed.data, ...identity };
   if (!details.email && !details.phone)
     throw new DomainError('invalid', 'please give an email address or a phone number');
   const [firstName, ...rest] = (details.name ?? '').split(/\s+/).filter(Boolean);
@@ -124,6 +136,11 @@ export interface VisitorMessage {
  * Everything a widget visitor's chats hold after `afterSeq`, in order — what a widget fetches
  * after a reconnect — and the mode of their current chat. Refused outbound messages (the
  * compliance gate said no) are not shown.
+ *
+ * A message's seq is taken when it is inserted, not when its transaction commits: a reply whose
+ * turn committed after a later-numbered message may be invisible when the widget saw that one.
+ * So the answer also holds what was written in the minute before the widget's last message
+ * (far longer than any transaction that writes messages); the widget keeps each message once.
  */
 export async function visitorTranscript(
   db: Db,
@@ -144,7 +161,11 @@ export async function visitorTranscript(
     `select m.id, m.seq, m.conversation_id, m.sender, m.body, m.created_at, m.client_id, u.name as author_name
      from messages m join conversations c on c.id = m.conversation_id and c.org_id = m.org_id
      left join users u on u.id = m.author_id and u.org_id = m.org_id
-     where m.org_id = $1 and c.visitor_id = $2 and m.seq > $3 and m.status not in ('refused', 'failed')
+     where m.org_id = $1 and c.visitor_id = $2 and m.status not in ('refused', 'failed')
+       and (m.seq > $3 or m.created_at > (
+         select seen.created_at - interval '1 minute' from messages seen
+         join conversations sc on sc.id = seen.conversation_id and sc.org_id = seen.org_id
+         where seen.org_id = $1 and sc.visitor_id = $2 and seen.seq = $3))
      order by m.seq limit 1000`,
     [orgId, visitorId, afterSeq],
   );

@@ -2,6 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { Actor } from '../../core/actor.ts';
 import type { Db } from '../../core/db.ts';
 import { authenticateApiKey } from '../../core/organizations.ts';
+import { enforceRateLimit, perMinute } from '../../core/rate-limits.ts';
 import { sendProblem } from './problem.ts';
 
 export interface ApiAuth {
@@ -34,6 +35,12 @@ export function requireApiKey(db: Db): RequestHandler {
       sendProblem(res, 401, 'Unauthorized', 'the API key is not valid');
       return;
     }
+    await enforceRateLimit(
+      db,
+      { key: `api:${key.apiKeyId}`, orgId: key.orgId },
+      perMinute(key.limits.apiRequestsPerKey),
+      'too many requests with this API key',
+    );
     res.locals.auth = { orgId: key.orgId, actor: { type: 'api_key', id: key.apiKeyId } } satisfies ApiAuth;
     next();
   };

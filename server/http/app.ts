@@ -1,9 +1,10 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
 import type { PaymentProvider } from '../../core/payments/payment-links.ts';
 import type { WorkflowEngine } from '../../inngest/workflow-engine.ts';
 import type { ClientBundles } from '../client-bundles.ts';
+import type { TrustProxy } from '../config.ts';
 import { createConversations } from '../conversations.ts';
 import type { Logger } from '../logger.ts';
 import { requireApiKey } from './api-auth.ts';
@@ -17,12 +18,14 @@ import { conversationRoutes } from './routes/conversations.ts';
 import { demoSiteRoutes } from './routes/demo-site.ts';
 import { followUpRoutes } from './routes/follow-ups.ts';
 import { leadRoutes } from './routes/leads.ts';
+import { limitRoutes } from './routes/limits.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { scoringRoutes } from './routes/scoring.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { widgetRoutes } from './routes/widget.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { jsonBody, refuseUnstorableText } from './storable-input.ts';
 
 export interface AppOptions {
   db: Db;
@@ -46,6 +49,31 @@ export interface AppOptions {
   webhooks?: Router[];
   /** Which providers are live and which only record (config.ts `providerModes`), for the console. */
   providers?: Record<string, string>;
+  /**
+   * PUBLIC_URL, when the operator set it: console requests that change state must come from its
+   * origin and the session cookie is Secure when it is https. Without it, the console accepts
+   * browser requests whose Origin names the host they were sent to.
+   */
+  publicUrl?: string;
+  /** Express's `trust proxy` (config.ts TRUST_PROXY): whose X-Forwarded-* to believe; nobody's by default. */
+  trustProxy?: TrustProxy;
+}
+
+/**
+ * Behind a reverse proxy without TRUST_PROXY every client has the proxy's address, so limits per
+ * client address count the whole site as one client: say so once.
+ */
+function warnOfUntrustedProxy(logger: Logger): RequestHandler {
+  let warned = false;
+  return (req, _res, next) => {
+    if (!warned && req.headers['x-forwarded-for']) {
+      warned = true;
+      logger.warn(
+        "requests carry X-Forwarded-For but TRUST_PROXY is not set: every client gets the proxy's address (set TRUST_PROXY, e.g. loopback)",
+      );
+    }
+    next();
+  };
 }
 
 /** The HTTP surface: parse and validate, call core/, map the result back. */
@@ -60,12 +88,15 @@ export function createApp({
   payments,
   webhooks = [],
   providers,
+  publicUrl,
+  trustProxy = false,
 }: AppOptions): Express {
   const conversationDeps = conversations ?? createConversations(db, { logger });
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy);
   app.use(requestContext(logger));
+  if (trustProxy === false) app.use(warnOfUntrustedProxy(logger));
   // Stripe signs the raw body: this router reads it before express.json does.
   app.use(stripeWebhookRoutes({ db, payments }));
   for (const router of webhooks) app.use(router);
@@ -75,7 +106,7 @@ export function createApp({
     res.json({ status: 'ok' });
   });
 
-  app.use(express.json({ limit: '256kb' }));
+  app.use(jsonBody('256kb'), refuseUnstorableText);
   if (workflows) {
     // Signed by Inngest (or, embedded, by nobody outside): not behind the API key.
     app.use('/api/inngest', workflows.inngestHandler);
@@ -88,7 +119,7 @@ export function createApp({
   if (widget) {
     app.use(widgetRoutes(db, widget));
     app.use(demoSiteRoutes(db));
-    app.use(consoleRoutes(db, conversationDeps, widget, providers));
+    app.use(consoleRoutes(db, conversationDeps, widget, { providers, publicUrl }));
   }
   app.use(adminRoutes(db, adminToken));
   app.use(unsubscribeRoutes(db, unsubscribeSecret));
@@ -101,6 +132,7 @@ export function createApp({
   app.use(agentRoutes(conversationDeps));
   app.use(routingRoutes({ db, payments }));
   app.use(followUpRoutes({ db, conversations: conversationDeps }));
+  app.use(limitRoutes(db));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

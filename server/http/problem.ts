@@ -49,6 +49,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     const [status, title] = statusOf[error.kind];
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
     sendProblem(res, status, title, error.message, error.details ?? {});
     return;
   }

@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
+import { hashSecret } from '../../core/credentials.ts';
 import type { Db } from '../../core/db.ts';
+import { organizationLimits } from '../../core/organizations.ts';
+import { enforceRateLimit, perMinute } from '../../core/rate-limits.ts';
 import { authenticateSession, type Rep } from '../../core/reps.ts';
 import { sendProblem } from './problem.ts';
 
@@ -31,6 +34,13 @@ export function requireRep(db: Db): RequestHandler {
       sendProblem(res, 401, 'Unauthorized', 'sign in to the console');
       return;
     }
+    const limits = await organizationLimits(db, rep.orgId);
+    await enforceRateLimit(
+      db,
+      { key: `console:${hashSecret(token!)}`, orgId: rep.orgId },
+      perMinute(limits.consoleRequestsPerSession),
+      'too many console requests in this session',
+    );
     res.locals.rep = rep;
     next();
   };

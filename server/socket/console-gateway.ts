@@ -3,6 +3,7 @@ import type { ConversationServiceDeps } from '../../core/conversations/conversat
 import type { Db } from '../../core/db.ts';
 import { conversationOwners, repMaySee, repVisibility } from '../../core/rep-inbox.ts';
 import { authenticateSession, type Rep } from '../../core/reps.ts';
+import { crossSiteReason, expectedOrigin } from '../http/refuse-cross-site.ts';
 import { sessionToken } from '../http/rep-session.ts';
 import type { Logger } from '../logger.ts';
 
@@ -16,11 +17,21 @@ export function attachConsoleGateway(
   db: Db,
   conversations: ConversationServiceDeps,
   logger: Logger,
+  /** PUBLIC_URL: a browser's handshake must come from its origin (without it: from the Host it names). */
+  options: { publicUrl?: string } = {},
 ): void {
   const consoles = io.of('/console');
   const log = logger.child({ component: 'console-gateway' });
 
   consoles.use(async (socket, next) => {
+    // WebSockets have no CORS: any page may open one, and the cookie rides along whenever the
+    // browser deems the page same-site (a sibling subdomain) or ignores SameSite. So a browser's
+    // handshake from another origin is refused before the cookie is read (cross-site hijacking).
+    const { origin, host } = socket.request.headers;
+    if (origin !== undefined) {
+      const refused = crossSiteReason({ origin }, expectedOrigin(options.publicUrl, host));
+      if (refused) return next(new Error(refused));
+    }
     const token = sessionToken(socket.request);
     const rep = token ? await authenticateSession(db, token).catch(() => null) : null;
     if (!rep) return next(new Error('sign in to the console'));

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
@@ -9,10 +10,19 @@ import {
   visitorTranscript,
 } from '../../core/conversations/visitor-identity.ts';
 import type { Db } from '../../core/db.ts';
+import { isPermanentDataError } from '../../core/db.ts';
 import { DomainError } from '../../core/errors.ts';
 import { findOrganizationByWidgetKey } from '../../core/organizations.ts';
+import {
+  enforceRateLimit,
+  perMinute,
+  type RateLimitSettings,
+  rateLimitSettings,
+} from '../../core/rate-limits.ts';
+import { storableTextProblem, unstorableTextIn } from '../../core/storable-text.ts';
 import { embeddingAllowed } from '../../core/widget-settings.ts';
 import type { ServerToWidget, WidgetMessage, WidgetToServer } from '../../widget/app/protocol.ts';
+import { isOwnOrigin } from '../http/refuse-cross-site.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -25,13 +35,28 @@ const handshakeSchema = z.object({
   visitorId: z.string().regex(/^[\w.:-]{8,200}$/),
   origin: z.string().max(500).optional(),
 });
-const sendSchema = z.object({ clientId: z.string().min(1).max(200), body: z.string().max(100_000) });
-const syncSchema = z.object({ afterSeq: z.number().int().min(0) });
+// Strict: a payload carries what the visitor says, never who they are (that is `socket.data`).
+const sendSchema = z.strictObject({ clientId: z.string().min(1).max(200), body: z.string().max(100_000) });
+const syncSchema = z.strictObject({ afterSeq: z.number().int().min(0) });
 
 interface SocketData {
   orgId: string;
   visitorId: string;
   origin?: string;
+  address: string;
+  limits: RateLimitSettings;
+  /** Set once this visitor's chat counted against the new-chat limits (or existed already). */
+  chatAdmitted?: boolean;
+}
+
+export interface WidgetGatewayOptions {
+  /**
+   * Where the chat frame is served from (`PUBLIC_URL`; without it, the host the socket was
+   * opened to): the one page origin that may connect besides the allowed sites.
+   */
+  publicUrl?: string;
+  /** The client's address, through the trusted proxies (`TRUST_PROXY`). */
+  clientAddress(request: IncomingMessage): string;
 }
 
 type WidgetSocket = Socket<WidgetToServer, ServerToWidget, Record<string, never>, SocketData>;
@@ -43,6 +68,7 @@ export function attachWidgetGateway(
   db: Db,
   conversations: ConversationServiceDeps,
   logger: Logger,
+  options: WidgetGatewayOptions,
 ): void {
   const widgets = io.of('/widget') as unknown as Namespace<
     WidgetToServer,
@@ -60,15 +86,62 @@ export function attachWidgetGateway(
     const org = await findOrganizationByWidgetKey(db, auth.data.key).catch(() => null);
     if (!org) return next(new Error('unknown widget key'));
     // The chat frame connects from this server's own origin; a site embedding the frame was
-    // already checked by CSP frame-ancestors, and is checked again here by its stated origin.
+    // already checked by CSP frame-ancestors, and is checked again here by its stated origin. A
+    // page that opens the socket itself (its browser sends its real Origin) must be allowed too.
+    const pageOrigin = socket.handshake.headers.origin;
+    const fromFrame =
+      !pageOrigin || isOwnOrigin(pageOrigin, options.publicUrl, socket.handshake.headers.host);
+    if (!fromFrame && !embeddingAllowed(org, pageOrigin))
+      return next(new Error('this site may not embed the chat'));
     if (!embeddingAllowed(org, auth.data.origin)) return next(new Error('this site may not embed the chat'));
-    socket.data = { orgId: org.id, visitorId: auth.data.visitorId, origin: auth.data.origin };
+    socket.data = {
+      orgId: org.id,
+      visitorId: auth.data.visitorId,
+      origin: auth.data.origin,
+      address: options.clientAddress(socket.request),
+      limits: rateLimitSettings(org.settings.limits),
+    };
     next();
   });
+
+  /**
+   * A visitor's first chat counts against the organization's and the client address's limits on
+   * new chats, so a script inventing visitor ids cannot make unbounded leads and agent turns.
+   */
+  const admitChat = async (socket: WidgetSocket) => {
+    if (socket.data.chatAdmitted) return;
+    const { orgId, visitorId, address, limits } = socket.data;
+    const known = await db.query(
+      'select 1 from conversations where org_id = $1 and visitor_id = $2 limit 1',
+      [orgId, visitorId],
+    );
+    if (!known[0]) {
+      await enforceRateLimit(
+        db,
+        { key: `chats:org:${orgId}`, orgId },
+        perMinute(limits.newChatsPerWidgetKey),
+        'too many new chats on this site right now',
+      );
+      await enforceRateLimit(
+        db,
+        { key: `chats:address:${orgId}:${address}`, orgId },
+        perMinute(limits.newChatsPerAddress),
+        'too many new chats from this address',
+      );
+    }
+    socket.data.chatAdmitted = true;
+  };
 
   widgets.on('connection', (socket: WidgetSocket) => {
     const { orgId, visitorId } = socket.data;
     void socket.join(room(orgId, visitorId));
+    // Text the database cannot store is refused before any handler, for good: a retry would fail alike.
+    socket.use(([, payload, ...rest], next) => {
+      const field = unstorableTextIn(payload);
+      if (!field) return next();
+      const answer = typeof payload === 'function' ? payload : rest.at(-1);
+      if (typeof answer === 'function') answer(finalRefusal(`${field} ${storableTextProblem}`));
+    });
 
     socket.on('sync', async (request, answer) => {
       if (typeof answer !== 'function') return;
@@ -90,11 +163,12 @@ export function attachWidgetGateway(
     socket.on('send', async (request, answer) => {
       if (typeof answer !== 'function') return;
       const parsed = sendSchema.safeParse(request);
-      if (!parsed.success) return answer({ ok: false, error: 'the message could not be read' });
+      if (!parsed.success) return answer(finalRefusal('the message could not be read'));
       // The sending tab learns of its message from the ack; the visitor's other tabs from the room.
       const sending = `${orgId}:${parsed.data.clientId}`;
       senders.set(sending, socket.id);
       try {
+        await admitChat(socket);
         const stored = await acceptInbound(conversations, {
           orgId,
           channel: 'web',
@@ -106,7 +180,11 @@ export function attachWidgetGateway(
         answer({ ok: true, message: toWidgetMessage({ ...stored.message, authorName: null }) });
       } catch (error) {
         if (error instanceof DomainError && (error.kind === 'invalid' || error.kind === 'rate_limited')) {
-          return answer({ ok: false, error: error.message, retry: false });
+          return answer(finalRefusal(error.message));
+        }
+        if (isPermanentDataError(error)) {
+          log.warn({ err: error }, 'a widget message the database refused');
+          return answer(finalRefusal('this message cannot be sent'));
         }
         log.error({ err: error }, 'storing a widget message failed');
         answer({ ok: false, error: 'not stored yet', retry: true });
@@ -124,21 +202,20 @@ export function attachWidgetGateway(
     socket.on('prechat', async (details, answer) => {
       if (typeof answer !== 'function') return;
       try {
-        await identifyVisitor(db, {
-          orgId,
-          visitorId,
-          ...details,
-          ip: socket.handshake.address,
-          userAgent: socket.handshake.headers['user-agent'],
-        });
+        await admitChat(socket);
+        await identifyVisitor(
+          db,
+          {
+            orgId,
+            visitorId,
+            ip: socket.data.address,
+            userAgent: socket.handshake.headers['user-agent']?.slice(0, 1000),
+          },
+          details,
+        );
         answer({ ok: true });
       } catch (error) {
-        if (error instanceof DomainError || (error as Error).name === 'ZodError') {
-          return answer({
-            ok: false,
-            error: error instanceof DomainError ? error.message : 'please check the details',
-          });
-        }
+        if (error instanceof DomainError) return answer({ ok: false, error: error.message });
         log.error({ err: error }, 'pre-chat failed');
         answer({ ok: false, error: 'something went wrong; please try again' });
       }
@@ -195,6 +272,9 @@ export function attachWidgetGateway(
     queues.set(event.conversationId, settled);
   });
 }
+
+/** A refusal the widget must not retry: the same message would be refused again. */
+const finalRefusal = (error: string) => ({ ok: false as const, error, retry: false });
 
 function toWidgetMessage(message: {
   id: string;

@@ -1,11 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Router } from 'express';
 import { pino } from 'pino';
-import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import type { Db } from '../../core/db.ts';
-import type { PaymentProvider } from '../../core/payments/payment-links.ts';
-import { createApp } from '../../server/http/app.ts';
+import { type AppOptions, createApp } from '../../server/http/app.ts';
 
 export interface TestServer {
   url: string;
@@ -22,17 +19,13 @@ export interface TestServer {
 /** The real Express app on a loopback port, backed by the given database. */
 export async function startTestServer(
   db: Db,
-  options: { conversations?: ConversationServiceDeps; payments?: PaymentProvider; webhooks?: Router[] } = {},
+  options: Pick<
+    AppOptions,
+    'conversations' | 'payments' | 'webhooks' | 'widget' | 'workflows' | 'publicUrl' | 'trustProxy'
+  > = {},
 ): Promise<TestServer> {
   const adminToken = 'test-admin-token';
-  const app = createApp({
-    db,
-    logger: pino({ level: 'silent' }),
-    adminToken,
-    conversations: options.conversations,
-    payments: options.payments,
-    webhooks: options.webhooks,
-  });
+  const app = createApp({ db, logger: pino({ level: 'silent' }), adminToken, ...options });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -23,6 +23,7 @@ function App() {
   const { theme } = config;
   const [messages, setMessages] = useState<WidgetMessage[]>([]);
   const [pending, setPending] = useState<Pending[]>([]);
+  const [refused, setRefused] = useState<(Pending & { reason: string })[]>([]);
   const [streams, setStreams] = useState<Record<string, string>>({});
   const [typing, setTyping] = useState<'agent' | 'rep' | null>(null);
   const [online, setOnline] = useState(false);
@@ -52,6 +53,7 @@ function App() {
           if (incoming.length) toParent({ type: 'active' });
         },
         onPending: setPending,
+        onRefused: (message, reason) => setRefused((current) => [...current, { ...message, reason }]),
         onDelta: (streamId, text) => {
           setTyping(null);
           setStreams((current) => ({ ...current, [streamId]: (current[streamId] ?? '') + text }));
@@ -102,7 +104,7 @@ function App() {
   }, []);
   useEffect(() => {
     list.current?.scrollTo({ top: list.current.scrollHeight });
-  }, [messages, pending, streams]);
+  }, [messages, pending, refused, streams]);
 
   const send = () => {
     const body = draft.trim();
@@ -167,6 +169,12 @@ function App() {
               <span class="state">{online ? theme.strings.sending : theme.strings.offline}</span>
             </div>
           ))}
+        {refused.map((p) => (
+          <div key={p.clientId} class="msg prospect refused" data-refused="true">
+            <Linkified text={p.body} />
+            <span class="state" role="alert">{`${theme.strings.notSent}: ${p.reason}`}</span>
+          </div>
+        ))}
         {Object.entries(streams).map(([id, text]) => (
           <div key={id} class="msg agent streaming" aria-busy="true">
             <Linkified text={text} />

@@ -21,7 +21,7 @@ export function agentRoutes(deps: ConversationServiceDeps): Router {
   router.post('/api/agents/qualifier', async (req, res) => {
     const { orgId } = apiAuth(res);
     const input = qualifierTurnSchema.parse(req.body ?? {});
-    const answer = await askQualifier(deps, { orgId, ...input });
+    const answer = await askQualifier(deps, { ...input, orgId });
     res.json(answer);
   });
 

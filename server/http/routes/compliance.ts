@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { listAudit, verifyAuditChain } from '../../../core/audit.ts';
 import { auditCsv } from '../../../core/compliance/audit-export.ts';
@@ -24,6 +24,7 @@ import { DomainError } from '../../../core/errors.ts';
 import { normalizePhone } from '../../../core/phone-number.ts';
 import { apiAuth } from '../api-auth.ts';
 import { optionalUuid, requireUuid } from '../params.ts';
+import { textBody } from '../storable-input.ts';
 
 const checkBodySchema = outboundCheckSchema.pick({
   contactId: true,
@@ -88,29 +89,25 @@ export function complianceRoutes(db: Db): Router {
   });
 
   // Registry files are large: send them as text/plain (areaCode and dataDate in the query).
-  router.post(
-    '/api/compliance/dnc/import',
-    express.text({ type: 'text/plain', limit: '64mb' }),
-    async (req, res) => {
-      const { orgId, actor } = apiAuth(res);
-      const body =
-        typeof req.body === 'string'
-          ? {
-              text: req.body,
-              areaCode: queryString(req.query.areaCode),
-              dataDate: queryString(req.query.dataDate),
-            }
-          : registryBodySchema.parse(req.body ?? {});
-      // Without a data date the import date stands in, and the answer says so.
-      const assumed = !body.dataDate;
-      const dataDate = body.dataDate ?? new Date().toISOString().slice(0, 10);
-      const result = await importNationalRegistry(db, orgId, { ...body, dataDate }, actor);
-      res.status(201).json({
-        ...result,
-        warnings: assumed ? [...result.warnings, 'dnc_data_date_assumed'] : result.warnings,
-      });
-    },
-  );
+  router.post('/api/compliance/dnc/import', textBody('64mb'), async (req, res) => {
+    const { orgId, actor } = apiAuth(res);
+    const body =
+      typeof req.body === 'string'
+        ? {
+            text: req.body,
+            areaCode: queryString(req.query.areaCode),
+            dataDate: queryString(req.query.dataDate),
+          }
+        : registryBodySchema.parse(req.body ?? {});
+    // Without a data date the import date stands in, and the answer says so.
+    const assumed = !body.dataDate;
+    const dataDate = body.dataDate ?? new Date().toISOString().slice(0, 10);
+    const result = await importNationalRegistry(db, orgId, { ...body, dataDate }, actor);
+    res.status(201).json({
+      ...result,
+      warnings: assumed ? [...result.warnings, 'dnc_data_date_assumed'] : result.warnings,
+    });
+  });
 
   router.get('/api/compliance/dnc', async (req, res) => {
     const { orgId } = apiAuth(res);

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type CookieOptions, type Request, Router } from 'express';
 import { z } from 'zod';
 import {
   type ConversationServiceDeps,
@@ -11,26 +11,48 @@ import { assertRepMaySee, leadPanel, repInbox } from '../../../core/rep-inbox.ts
 import { signIn, signOut } from '../../../core/reps.ts';
 import type { ClientBundles } from '../../client-bundles.ts';
 import { requireUuid } from '../params.ts';
+import { refuseCrossSite } from '../refuse-cross-site.ts';
 import { currentRep, requireRep, sessionCookie, sessionToken } from '../rep-session.ts';
 
-const signInSchema = z.object({
+const signInSchema = z.strictObject({
   email: z.string().trim().min(1, 'email is required'),
   password: z.string().min(1, 'password is required'),
 });
-const replySchema = z.object({
+const inboxQuerySchema = z.object({ mine: z.enum(['true', 'false']).optional() });
+const replySchema = z.strictObject({
   body: z.string().trim().min(1, 'the message is empty').max(4000),
   clientId: z.string().max(200).optional(),
 });
+
+export interface ConsoleRouteOptions {
+  /** Which providers are live and which only record (config.ts `providerModes`), shown as a banner. */
+  providers?: Record<string, string>;
+  /**
+   * PUBLIC_URL: state-changing console requests must come from its origin, and the session cookie
+   * is Secure when it is https. Without it, from the host they were sent to, and Secure follows the
+   * request's own protocol.
+   */
+  publicUrl?: string;
+}
 
 /** The rep console: the page, sign-in, the inbox, the lead panel, takeover, reply and hand-back. */
 export function consoleRoutes(
   db: Db,
   conversations: ConversationServiceDeps,
   bundles: ClientBundles,
-  /** Which providers are live and which only record (config.ts `providerModes`), shown as a banner. */
-  providers: Record<string, string> = {},
+  { providers = {}, publicUrl }: ConsoleRouteOptions = {},
 ): Router {
   const router = Router();
+  // Before every route under /console/api, sign-in and sign-out included (login CSRF).
+  router.use('/console/api', refuseCrossSite(publicUrl));
+  const secureCookie = publicUrl ? new URL(publicUrl).protocol === 'https:' : undefined;
+  const cookieOptions = (req: Request): CookieOptions => ({
+    httpOnly: true,
+    sameSite: 'strict',
+    // From PUBLIC_URL when set: a TLS proxy in front is not always one Express trusts.
+    secure: secureCookie ?? req.secure,
+    path: '/',
+  });
   const actorOf = (repId: string) => ({ type: 'rep' as const, id: repId });
 
   router.get('/console', (_req, res) => {
@@ -50,21 +72,15 @@ export function consoleRoutes(
   });
 
   router.post('/console/api/sign-in', async (req, res) => {
-    const session = await signIn(db, signInSchema.parse(req.body ?? {}));
-    res.cookie(sessionCookie, session.token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: req.secure,
-      expires: session.expiresAt,
-      path: '/',
-    });
+    const session = await signIn(db, signInSchema.parse(req.body ?? {}), { address: req.ip });
+    res.cookie(sessionCookie, session.token, { ...cookieOptions(req), expires: session.expiresAt });
     res.json({ rep: session.rep });
   });
 
   router.post('/console/api/sign-out', async (req, res) => {
     const token = sessionToken(req);
     if (token) await signOut(db, token);
-    res.clearCookie(sessionCookie, { path: '/' }).status(204).end();
+    res.clearCookie(sessionCookie, cookieOptions(req)).status(204).end();
   });
 
   router.use('/console/api', requireRep(db));
@@ -74,7 +90,8 @@ export function consoleRoutes(
   });
 
   router.get('/console/api/conversations', async (req, res) => {
-    res.json({ items: await repInbox(db, currentRep(res), { mine: req.query.mine === 'true' }) });
+    const { mine } = inboxQuerySchema.parse(req.query);
+    res.json({ items: await repInbox(db, currentRep(res), { mine: mine === 'true' }) });
   });
 
   router.get('/console/api/conversations/:id', async (req, res) => {

@@ -241,6 +241,15 @@ describe('POST /webhooks/resend: inbound email', () => {
     await answerTo(thread, 2);
   });
 
+  it('stores a reply holding characters the database cannot store, replaced, rather than failing', async () => {
+    const thread = await emailConversation();
+    const reply = prospectReply(thread, 'Our budget\u0000 is 20k \udc00 per year');
+    expect((await deliver(reply)).body).toMatchObject({ status: 'stored' });
+    const inbound = (await messagesOf(thread.conversationId)).filter((m) => m.direction === 'inbound');
+    expect(inbound.map((m) => m.body)).toEqual(['Our budget is 20k \ufffd per year']);
+    await answerTo(thread, 2);
+  });
+
   it('refuses forged, tampered, unsigned and replayed (stale) webhooks with 400 and changes nothing', async () => {
     const thread = await emailConversation();
     const reply = prospectReply(thread, 'We can start in April.');

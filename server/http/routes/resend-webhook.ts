@@ -9,6 +9,7 @@ import type { Db } from '../../../core/db.ts';
 import { findDeliveryOrganization, recordDeliveryStatus } from '../../../core/delivery-status.ts';
 import { recordWebhookReceipt, webhookReceived } from '../../../core/webhook-receipts.ts';
 import { sendProblem } from '../problem.ts';
+import { storableProviderPayload } from '../storable-input.ts';
 
 /**
  * `POST /webhooks/resend`: mounted before the JSON body parser, because the Svix signature covers
@@ -73,7 +74,7 @@ export function resendWebhookRoutes(options: ResendWebhookOptions): Router {
     }
     // Verified, so svix-id is present: Resend's id for this event, the same on every redelivery.
     const eventId = headers['svix-id']!;
-    const event = email.parseWebhookEvent(rawBody);
+    const event = storableProviderPayload(email.parseWebhookEvent(rawBody), req.log, { svixId: eventId });
 
     if (event.type === 'email.received') {
       await receiveEmail(req, res, event, eventId);
@@ -133,7 +134,9 @@ export function resendWebhookRoutes(options: ResendWebhookOptions): Router {
     }
     let complete: Awaited<ReturnType<EmailChannel['loadReceivedEmail']>>;
     try {
-      complete = await channel.loadReceivedEmail(event);
+      complete = storableProviderPayload(await channel.loadReceivedEmail(event), req.log, {
+        svixId: eventId,
+      });
     } catch (error) {
       req.log.error(
         { err: error, svixId: eventId, emailId: envelope.emailId },

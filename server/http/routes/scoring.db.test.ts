@@ -66,7 +66,8 @@ describe('POST /api/leads/score', () => {
     const missing = await server.request('POST', '/api/leads/score', { key: apiKey, body: {} });
     expect(missing.status).toBe(400);
     expect(missing.contentType).toContain('application/problem+json');
-    expect(missing.body.detail).toBe('contactId must be a UUID');
+    expect(missing.body.detail).toMatch(/contactId must be a UUID/);
+    expect(missing.body.errors).toEqual([{ path: 'contactId', message: 'contactId must be a UUID' }]);
     const unknown = await server.request('POST', '/api/leads/score', {
       key: apiKey,
       body: { contactId: '00000000-0000-4000-8000-000000000000' },

@@ -1,9 +1,11 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Db } from '../../../core/db.ts';
 import { getScoringProfile, updateScoringProfile } from '../../../core/scoring/rescore-organization.ts';
 import { scoreLead } from '../../../core/scoring/score-lead.ts';
 import { apiAuth } from '../api-auth.ts';
-import { requireUuid } from '../params.ts';
+
+const scoreLeadSchema = z.strictObject({ contactId: z.uuid('contactId must be a UUID') });
 
 export function scoringRoutes(db: Db): Router {
   const router = Router();
@@ -11,7 +13,7 @@ export function scoringRoutes(db: Db): Router {
   /** Manual re-score of one lead: `{contactId}` → `{score, breakdown, ...}`. */
   router.post('/api/leads/score', async (req, res) => {
     const { orgId, actor } = apiAuth(res);
-    const contactId = requireUuid((req.body as { contactId?: unknown } | undefined)?.contactId, 'contactId');
+    const { contactId } = scoreLeadSchema.parse(req.body ?? {});
     res.json(await scoreLead(db, orgId, contactId, 'manual', { actor }));
   });
 

@@ -204,6 +204,15 @@ describe('POST /webhooks/twilio/sms', () => {
     expect(ledger.every((row) => row.to_address === phone)).toBe(true);
   });
 
+  it('stores a signed text holding characters the database cannot store, replaced, rather than failing', async () => {
+    const phone = newPhone();
+    const { response, messageSid } = await text(phone, 'Budget is 10k\u0000 and we use \ud83d HubSpot');
+    expect(response.status).toBe(200);
+    const { inbound } = await turnOver(messageSid);
+    const stored = await db.query<{ body: string }>('select body from messages where id = $1', [inbound.id]);
+    expect(stored[0]!.body).toBe('Budget is 10k and we use \ufffd HubSpot');
+  });
+
   it('stops at STOP: one confirmation, none for a second STOP, and the gate refuses the agent afterwards', async () => {
     const phone = newPhone();
     await turnOver((await text(phone, 'Hi, what do you do?')).messageSid);
@@ -579,6 +588,24 @@ describe('POST /webhooks/twilio/voice', () => {
     expect(after[0]!.n).toBe(2);
   });
 
+  it('hears speech holding characters the database cannot store, replaced, and still answers', async () => {
+    const phone = newPhone();
+    const callSid = `CA${phone.slice(1)}`;
+    await call(voiceWebhook(`?org=${orgId}`), { callSid, from: phone });
+    const answer = await call(voiceWebhook(`?org=${orgId}&turn=1`), {
+      callSid,
+      from: phone,
+      speech: 'We need\u0000 help',
+    });
+    expect(answer.status).toBe(200);
+    const stored = await db.query<{ body: string }>(
+      `select m.body from messages m join contacts c on c.id = m.contact_id
+       where c.phone = $1 and m.direction = 'inbound'`,
+      [phone],
+    );
+    expect(stored.map((row) => row.body)).toEqual(['We need help']);
+  });
+
   it('tells a caller who asks not to be called that it is noted, and hangs up', async () => {
     const phone = newPhone();
     const callSid = `CA${phone.slice(1)}`;
@@ -666,8 +693,9 @@ describe('POST /webhooks/twilio/voice', () => {
       // Answered once the model is done, though no longer spoken.
       const messages = await waitFor(async () => {
         const rows = await stored();
-        return rows.length === 2 ? rows : null;
-      }, 'the late reply stored');
+        // Stored `pending` in the turn's transaction, then delivered (recorded) just after.
+        return rows.length === 2 && rows[1]!.status !== 'pending' ? rows : null;
+      }, 'the late reply stored and delivered');
       expect(messages.map((m) => [m.direction, m.status])).toEqual([
         ['inbound', 'processed'],
         ['outbound', 'recorded'],

@@ -18,7 +18,9 @@ import {
 import { findTextingOrganization } from '../../../core/conversations/texting-organization.ts';
 import type { Db } from '../../../core/db.ts';
 import { findDeliveryOrganization, recordDeliveryStatus } from '../../../core/delivery-status.ts';
+import { isValidUtf8 } from '../../../core/storable-text.ts';
 import { sendProblem } from '../problem.ts';
+import { storableProviderPayload } from '../storable-input.ts';
 
 /**
  * Twilio's webhooks, mounted before the JSON parser (they are form-encoded and signed):
@@ -96,7 +98,9 @@ export function twilioWebhookRoutes(options: TwilioWebhookOptions): Router {
       );
       return null;
     }
-    return request;
+    if (!isValidUtf8(req.body))
+      req.log.warn({ path: req.path }, 'twilio webhook body is not valid UTF-8: replaced');
+    return { ...request, body: storableProviderPayload(request.body, req.log, { path: req.path }) };
   }
 
   const notConfigured = (res: Response) =>

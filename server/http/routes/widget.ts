@@ -20,6 +20,7 @@ header img{width:28px;height:28px;border-radius:50%}header h1{font-size:16px;mar
 .disclosure{align-self:center;margin:0;font-size:12px;color:#475569;text-align:center}
 .msg.system{align-self:center;background:none;border:0;color:#475569;font-size:13px;text-align:center}
 .msg.pending{opacity:.7}.state{display:block;font-size:11px;opacity:.85}
+.msg.refused{background:#fff;color:#991b1b;border:1px dashed #f87171}
 .who{display:block;font-size:11px;color:#64748b;margin-bottom:2px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .typing{display:flex;gap:4px;margin:0;padding:8px 12px}.typing span[aria-hidden]{width:6px;height:6px;border-radius:50%;background:#94a3b8;animation:b 1s infinite}
