@@ -90,7 +90,7 @@ describe('timeline', () => {
     ['by March', 127],
     ['by March 15th', 111],
     ['this quarter', 37],
-    ['no rush, just researching', 365],
+    ['no rush at all', 365],
   ])('reads %j as %d days', (text, days) => {
     expect(extract(text).timeline?.withinDays).toBe(days);
   });
@@ -140,5 +140,85 @@ describe('need', () => {
 
   it('reads no need', () => {
     expect(extract("We're not interested, thanks.").need).toEqual({ identified: false });
+  });
+});
+
+describe('understanding beyond keywords', () => {
+  it.each([
+    ['€3-4k a month', 3_000, 'EUR', 'month'],
+    ['We have £25,000 a year for tooling', 25_000, 'GBP', 'year'],
+    ['budget is around 40k euros', 40_000, 'EUR', undefined],
+  ])('keeps %j with its currency', (text, amount, currency, period) => {
+    const { budget } = extract(text, 'budget');
+    expect(budget).toMatchObject({ amount, currency, stated: true });
+    expect(budget?.period).toBe(period);
+  });
+
+  it('reads a bare number as the answer to the budget question only', () => {
+    expect(extract('about 8000', 'budget').budget?.amountUsd).toBe(8_000);
+    expect(extract('We have about 300 employees and spend a lot on tools', null).budget).toBeUndefined();
+  });
+
+  it.each([
+    'No budget yet, it opens in January',
+    "We're waiting on budget approval",
+    "It would come out of next year's budget",
+  ])('reads %j as a budget not allocated yet', (text) => {
+    expect(extract(text, 'budget').budget).toMatchObject({ allocated: false });
+  });
+
+  it.each([
+    ["We're locked into a contract with Clari until June", 'contract'],
+    ['There is a hiring freeze until Q2', 'freeze'],
+    ["Honestly we're just researching options", 'researching'],
+    ['Our contract with Gong ends in March', 'contract'],
+  ])('reads %j as held back by a %s', (text, blocker) => {
+    expect(extract(text, 'timeline').timeline?.blocker).toBe(blocker);
+  });
+
+  it('resolves "next year" and fiscal years against today, beyond a 90-day horizon', () => {
+    const nextYear = extract('Probably next year', 'timeline').timeline;
+    expect(nextYear?.date).toBe('2027-07-01');
+    expect(extract('Sometime in FY28', 'timeline').timeline?.date).toBe('2028-01-01');
+    expect(extract('Six weeks from now', 'timeline').timeline?.withinDays).toBe(42);
+  });
+
+  it.each([
+    ["It's a committee decision, but I sit on it", { isDecisionMaker: false, hasAccess: true }],
+    ['I can bring our CFO in once we know it works', { isDecisionMaker: false, hasAccess: true }],
+    [
+      "I don't really talk to leadership, I just do the research",
+      { isDecisionMaker: false, hasAccess: false },
+    ],
+    ['yup thats me', { isDecisionMaker: true }],
+  ])('reads %j as the right authority', (text, authority) => {
+    expect(extract(text, 'authority').authority).toMatchObject(authority);
+  });
+
+  it('reads through common typos', () => {
+    expect(extract('our budjet is 30k a year', null).budget?.amountUsd).toBe(30_000);
+    expect(extract("I'm the final decison maker", null).authority?.isDecisionMaker).toBe(true);
+  });
+
+  it.each([
+    ["I'm a student writing my thesis on sales tools", 'student'],
+    ['Are you hiring? I would love to send my resume', 'job_seeker'],
+    ["We're building a similar product and wanted to see your pricing", 'competitor'],
+    ['We offer lead generation services at great rates', 'spam'],
+  ])('knows %j is no buyer (%s)', (text, disqualifier) => {
+    expect(extract(text, null).fit?.disqualifier).toBe(disqualifier);
+  });
+
+  it('summarizes the need as the sentence, not a fragment', () => {
+    expect(extract('I need to fix our forecasting, it is always off by 30%', null).need?.summary).toBe(
+      'I need to fix our forecasting, it is always off by 30%',
+    );
+  });
+
+  it('takes an answer to the competition question that names nothing as asked', () => {
+    expect(extract('not sure, a mix of things', 'competition').competition).toEqual({ asked: true });
+    expect(extract('We built our own scripts', 'competition').competition?.current).toEqual([
+      'an in-house tool',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { BantItem } from '../../core/qualification/bant-state.ts';
+import type { BudgetCurrency } from '../../core/qualification/budget-currency.ts';
 import type { UpdateQualificationArgs } from '../../core/qualification/qualifier-tools.ts';
 
 /**
@@ -33,12 +34,15 @@ export const defaultCompetitors = [
 ] as const;
 
 export function extractSignals(message: string, options: ExtractOptions): UpdateQualificationArgs {
-  const sentences = splitSentences(message);
+  const sentences = splitSentences(correctTypos(message));
   const statements = sentences.filter((sentence) => !isQuestion(sentence));
   const text = statements.join(' ');
   const lower = normalize(text);
   const args: UpdateQualificationArgs = {};
 
+  // Questions count here too: "are you hiring?" says who is asking.
+  const fit = extractFit(normalize(sentences.join(' ')), options);
+  if (fit) args.fit = fit;
   const budget = extractBudget(statements, options.lastAsked === 'budget');
   if (budget) args.budget = budget;
   const authority = extractAuthority(text, lower, options.lastAsked === 'authority');
@@ -68,6 +72,27 @@ export function isQuestion(sentence: string): boolean {
       trimmed,
     ) && !/[.!]$/.test(trimmed)
   );
+}
+
+/** Common misspellings of the words the patterns below look for, fixed before reading. */
+const typos: [RegExp, string][] = [
+  [/\b(budjet|buget|budgit|bugdet|budegt)(s?)\b/gi, 'budget$2'],
+  [/\b(decison|desicion|dicision|decisoin|descision)\b/gi, 'decision'],
+  [/\b(timline|timelin|timeframe)\b/gi, 'timeline'],
+  [/\b(forcast|forcasting|forecastng)\b/gi, 'forecasting'],
+  [/\b(spreadsheats|spreedsheets|spredsheets)\b/gi, 'spreadsheets'],
+  [/\b(quater|quartr)\b/gi, 'quarter'],
+  [/\b(monht|mnth)\b/gi, 'month'],
+  [/\b(intrested|interessted)\b/gi, 'interested'],
+  [/\bi m\b/gi, "I'm"],
+  [/\bim\b/g, "I'm"],
+  [/\bwe re\b/gi, "we're"],
+  [/\bdont\b/gi, "don't"],
+  [/\bcant\b/gi, "can't"],
+];
+
+function correctTypos(text: string): string {
+  return typos.reduce((fixed, [pattern, replacement]) => fixed.replace(pattern, replacement), text);
 }
 
 function normalize(text: string): string {
@@ -111,6 +136,14 @@ function extractBudget(
 ): UpdateQualificationArgs['budget'] | undefined {
   for (const sentence of statements) {
     const lower = normalize(sentence);
+    // Not allocated yet: a fitting buyer, later ("no budget yet", "waiting on budget approval").
+    if (
+      /\b(no|don't have (a|any)|do not have (a|any)|haven't got (a|any)) budget (yet|for (this|it) yet|until)\b|\bbudget (isn't|is not|hasn't been|has not been|not) (yet )?(allocated|approved|set|signed off|confirmed)\b|\b(waiting (on|for)|pending) (budget|the budget|budget approval)\b|\bnext (year's|fiscal year's|fy) budget\b|\bbudget (for|in) next (year|fiscal year|quarter)\b|\bbudget (cycle|planning) (is|starts|opens)\b|\bnot (budgeted|allocated) (yet|for)\b/.test(
+        lower,
+      )
+    ) {
+      return { stated: false, allocated: false };
+    }
     if (
       /\b(no |zero |don't have (a |any )?|do not have (a |any )?|haven't got (a |any )?|without (a |any )?)budget\b|\bnothing (budgeted|set aside|allocated)\b|\bcan't afford\b|\bcannot afford\b|\bbudget is (zero|nil|\$?0)\b|\bno money\b/.test(
         lower,
@@ -118,8 +151,9 @@ function extractBudget(
     ) {
       return { stated: false };
     }
-    const amount = findAmount(lower, askedBudget || budgetContext.test(lower));
-    if (amount !== undefined) {
+    const found = findAmount(lower, askedBudget || budgetContext.test(lower), askedBudget);
+    if (found !== undefined) {
+      const { amount, currency } = found;
       const period = /\b(a|per|each|every) (year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\/ ?(yr|year)\b/.test(
         lower,
       )
@@ -129,7 +163,11 @@ function extractBudget(
           : /\bone[- ](time|off)\b/.test(lower)
             ? 'one_time'
             : undefined;
-      return { amountUsd: amount, stated: true, ...(period ? { period } : {}) };
+      return {
+        ...(currency === 'USD' ? { amountUsd: amount } : { amount, currency }),
+        stated: true,
+        ...(period ? { period } : {}),
+      };
     }
     if (
       /\b(we|i) (have|got|do have) (a |the |some )?budget\b|\bbudget (is|has been|was) (approved|allocated|set aside|signed off|secured|in place)\b|\b(approved|allocated) budget\b/.test(
@@ -143,7 +181,34 @@ function extractBudget(
   return undefined;
 }
 
-function findAmount(lower: string, contextual: boolean): number | undefined {
+const currencySigns: [RegExp, BudgetCurrency][] = [
+  [/€|\beur\b|\beuros?\b/, 'EUR'],
+  [/£|\bgbp\b|\bpounds?( sterling)?\b|\bquid\b/, 'GBP'],
+  [/\bcad\b|\bc\$|\bcanadian dollars?\b/, 'CAD'],
+  [/\baud\b|\ba\$|\baustralian dollars?\b/, 'AUD'],
+  [/\bchf\b|\bswiss francs?\b/, 'CHF'],
+  [/₹|\binr\b|\brupees?\b/, 'INR'],
+];
+
+/** The currency a sentence names its amount in; dollars unless another is named. */
+function currencyOf(lower: string): BudgetCurrency {
+  return currencySigns.find(([sign]) => sign.test(lower))?.[1] ?? 'USD';
+}
+
+function findAmount(
+  lower: string,
+  contextual: boolean,
+  askedBudget = false,
+): { amount: number; currency: BudgetCurrency } | undefined {
+  const currency = currencyOf(lower);
+  // A currency sign counts as "$" below: "€40k" is an amount like "$40k".
+  const text = lower.replace(/€|£|₹|\b[ca]\$/g, '$');
+  const named = currency !== 'USD' || text.includes('$');
+  const amount = amountIn(text, contextual || named, askedBudget);
+  return amount === undefined ? undefined : { amount, currency };
+}
+
+function amountIn(lower: string, contextual: boolean, askedBudget: boolean): number | undefined {
   const between = new RegExp(
     String.raw`\bbetween\s+\$?\s?${number}\s?${multiplier}\s+and\s+\$?\s?${number}\s?${multiplier}\b`,
   ).exec(lower);
@@ -153,18 +218,31 @@ function findAmount(lower: string, contextual: boolean): number | undefined {
   ).exec(lower);
   if (
     range &&
-    (lower.includes('$') || /dollars|usd|bucks/.test(lower) || contextual || range[2] || range[4])
+    (lower.includes('$') ||
+      /dollars|usd|bucks|euros?|pounds?/.test(lower) ||
+      contextual ||
+      range[2] ||
+      range[4])
   ) {
     // A range counts at its low end: a floor the prospect is sure of.
     return scale(range[1]!, range[2] ?? range[4]);
   }
   const dollars = new RegExp(String.raw`\$\s?${number}\s?${multiplier}\b`).exec(lower);
   if (dollars) return scale(dollars[1]!, dollars[2]);
-  const worded = new RegExp(String.raw`\b${number}\s?${multiplier}\s?(?:dollars|usd|bucks)\b`).exec(lower);
+  const worded = new RegExp(
+    String.raw`\b${number}\s?${multiplier}\s?(?:dollars|usd|bucks|euros?|eur|pounds?|gbp|quid)\b`,
+  ).exec(lower);
   if (worded) return scale(worded[1]!, worded[2]);
   if (contextual) {
     const bare = new RegExp(String.raw`\b${number}\s?(k|m|thousand|million|grand)\b`).exec(lower);
     if (bare) return scale(bare[1]!, bare[2]);
+  }
+  if (askedBudget) {
+    // A plain number is a budget only as the answer to the budget question ("about 8000").
+    const plain = new RegExp(
+      String.raw`(?:^|\babout |\baround |\broughly |\bup to |\bmax(?:imum)? )${number}\b`,
+    ).exec(lower);
+    if (plain && Number.parseFloat(plain[1]!.replace(/,/g, '')) >= 100) return scale(plain[1]!, undefined);
   }
   return undefined;
 }
@@ -200,7 +278,12 @@ function extractAuthority(
       lower,
     );
   const noAccess =
-    /\b(?:don't|do not) know who (?:decides|makes|signs|approves)\b|\bno (?:say|influence) (?:in|over)\b|\bcan't (?:get|reach) (?:to )?(?:the )?decision[- ]?maker/.test(
+    /\b(?:don't|do not) know who (?:decides|makes|signs|approves)\b|\bno (?:say|influence) (?:in|over)\b|\bcan't (?:get|reach) (?:to )?(?:the )?decision[- ]?maker|\b(?:don't|do not|never) (?:really )?(?:talk|speak) (?:to|with) (?:the |our |my )?(?:decision[- ]?makers?|leadership|execs|executives|boss|ceo|cfo)\b|\b(?:can't|cannot|couldn't) (?:get|loop in|bring in|reach) (?:them|him|her|my boss|our (?:ceo|cfo|vp|boss|leadership))|\b(?:i'?m|i am) (?:just|only) (?:doing|gathering) (?:research|info|information) for (?:someone|somebody|my boss)\b/.test(
+      lower,
+    );
+  // A buying committee the prospect sits on, or a champion who can put it in front of the decider.
+  const champion =
+    /\b(?:buying |decision |purchasing )?committee\b|\b(?:we|i) decide (?:it )?together\b|\bjoint(?:ly)? decision\b|\b(?:me|i) and (?:my|our) (?:co-?founder|partner|cfo|ceo|coo|cto|boss|manager)\b.*\b(?:decide|sign|approve|call)\b|\bi(?:'ll| will| can| could)? (?:champion|pitch|present|take|bring) (?:it|this|you) (?:internally |to )|\bi can (?:get|bring|loop in) (?:my|our) (?:boss|ceo|cfo|coo|cto|vp|manager|director|founder)\b|\bi(?:'ll| will)? (?:make|give) (?:the|a) recommendation\b|\bi recommend and (?:my|our|the) \w+ (?:signs|approves|decides)\b/.test(
       lower,
     );
   const me =
@@ -215,13 +298,18 @@ function extractAuthority(
     authority.isDecisionMaker = false;
     authority.hasAccess = true;
     authority.decisionMaker = titleCase(approver[1]!.trim());
+  } else if (champion) {
+    authority.isDecisionMaker = false;
+    authority.hasAccess = true;
   } else if (me) {
     authority.isDecisionMaker = true;
   } else if (notMe) {
     authority.isDecisionMaker = false;
   } else if (
     askedAuthority &&
-    /^(yes|yep|yeah|that's me|that is me|i am|i do|me|just me|it's me|correct)\b/.test(lower.trim())
+    /^(yes|yep|yeah|yup|that's me|that is me|that'd be me|i am|i do|me|just me|it's me|mine|correct|i'm the one|myself)\b/.test(
+      lower.trim(),
+    )
   ) {
     authority.isDecisionMaker = true;
   } else if (role && decisionRole.test(role)) {
@@ -330,20 +418,75 @@ function extractTimeline(lower: string, now: Date): UpdateQualificationArgs['tim
   const month = now.getUTCMonth();
   const quarter = Math.floor(month / 3);
 
+  const blocker = timelineBlocker(lower);
+  if (blocker) {
+    // A date the blocker ends on is the timeline too ("our contract with Clari ends in March").
+    return { ...datedTimeline(lower, now, year, month, quarter), blocker, note: blockerNotes[blocker] };
+  }
   if (
-    /\b(no (rush|timeline|timeframe|time frame|plans?)|not (a priority|urgent|any ?time soon)|just (exploring|researching|looking|browsing)|sometime next year|next year or later|no hurry)\b/.test(
+    /\b(no (rush|timeline|timeframe|time frame|plans?)|not (a priority|urgent|any ?time soon)|sometime next year|next year or later|no hurry)\b/.test(
       lower,
     )
   ) {
     return { withinDays: 365, note: 'no near-term timeline' };
   }
+  return datedTimeline(lower, now, year, month, quarter);
+}
+
+const blockerNotes = {
+  contract: 'under contract with another vendor',
+  freeze: 'hiring or budget freeze',
+  researching: 'researching, no buying plan yet',
+  other: 'not ready yet',
+} as const;
+
+/** What holds a purchase back, when the prospect says so. */
+function timelineBlocker(lower: string): NonNullable<UpdateQualificationArgs['timeline']>['blocker'] {
+  if (
+    /\b(?:under|locked into|locked in|tied into|stuck in|signed|in the middle of) (?:a |an |our )?(?:\w+[- ])?(?:contract|agreement)\b|\bcontract (?:runs|ends|expires|is up|renews)\b|\b(?:our|the) (?:current )?(?:contract|renewal) (?:with \w+ )?(?:runs|ends|expires|is up|renews)\b|\buntil our contract\b/.test(
+      lower,
+    )
+  )
+    return 'contract';
+  if (
+    /\b(?:hiring|budget|spending|headcount|purchasing) freeze\b|\bfreeze (?:on|in) (?:spending|hiring|budgets?)\b|\bfrozen budgets?\b/.test(
+      lower,
+    )
+  )
+    return 'freeze';
+  if (
+    /\bjust (?:exploring|researching|looking|browsing|curious|gathering (?:info|information))\b|\b(?:early|initial) (?:research|stages?|days)\b|\b(?:only|still) (?:researching|exploring|looking around)\b|\bno (?:plans?|intention) to buy\b|\bnot (?:looking to buy|buying) (?:yet|now|anytime soon)\b|\bresearch(?:ing)? (?:phase|stage|options)\b/.test(
+      lower,
+    )
+  )
+    return 'researching';
+  return undefined;
+}
+
+function datedTimeline(
+  lower: string,
+  now: Date,
+  year: number,
+  month: number,
+  quarter: number,
+): UpdateQualificationArgs['timeline'] | undefined {
   if (/\b(asap|as soon as possible|right away|immediately|urgent(ly)?|yesterday)\b/.test(lower)) {
     return { withinDays: 14, note: 'as soon as possible' };
   }
   const relative =
-    /\b(?:within|in|in the next|over the next|the next|next|inside of|under)\s+(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\b/.exec(
+    /\b(?:within|in|in the next|over the next|the next|next|inside of|under|about|around|roughly)\s+(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\b/.exec(
       lower,
     );
+  const ahead =
+    relative ??
+    /\b(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\s+(?:from now|out|away|time)\b/.exec(
+      lower,
+    );
+  if (ahead) {
+    const count = /^\d+$/.test(ahead[1]!) ? Number(ahead[1]) : (wordNumbers[ahead[1]!] ?? 1);
+    const days = count * unitDays[ahead[2]!]!;
+    return { withinDays: days, date: isoDate(new Date(now.getTime() + days * 86_400_000)) };
+  }
   if (relative) {
     const count = /^\d+$/.test(relative[1]!) ? Number(relative[1]) : (wordNumbers[relative[1]!] ?? 1);
     const days = count * unitDays[relative[2]!]!;
@@ -369,7 +512,22 @@ function extractTimeline(lower: string, now: Date): UpdateQualificationArgs['tim
   }
   if (/\b(end of (the )?year|this year|year[- ]end|by december)\b/.test(lower))
     return byDate(now, utcDay(year, 12, 0));
-  if (/\bnext year\b/.test(lower)) return { withinDays: 365, note: 'next year' };
+  // "Next year" or "next fiscal year": some time in it, so from its middle.
+  if (/\bnext (?:calendar |fiscal )?year\b|\bnext fy\b|\bin (?:the )?new year\b/.test(lower))
+    return byDate(now, utcDay(year + 1, 6, 1), 'next year');
+  const fy = /\bfy ?'?(\d{2}|\d{4})\b/.exec(lower);
+  if (fy) {
+    const fyYear = fy[1]!.length === 2 ? 2000 + Number(fy[1]) : Number(fy[1]);
+    if (fyYear > year) return byDate(now, utcDay(fyYear, 0, 1), `FY${fy[1]}`);
+  }
+  const half = /\b(?:in |by |during )?(?:the )?(h1|h2|first half|second half)(?: of)?( next year)?\b/.exec(
+    lower,
+  );
+  if (half) {
+    const first = half[1] === 'h1' || half[1] === 'first half';
+    const targetYear = half[2] || (first && month >= 6) ? year + 1 : year;
+    return byDate(now, utcDay(targetYear, first ? 6 : 12, 0), half[1]!.toUpperCase());
+  }
   const named = new RegExp(
     String.raw`\b(by|in|before|around|until|for|end of|early|mid|late)?\s*(${months.join('|')})(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?\b`,
   ).exec(lower);
@@ -408,6 +566,12 @@ function extractCompetition(
         target.add(name);
     }
     if (
+      /\b(in-house|in house|homegrown|home-grown|built our own|our own (?:tool|scripts?|system)|custom scripts?)\b/.test(
+        lowerSentence,
+      )
+    )
+      current.add('an in-house tool');
+    if (
       /\b(spreadsheets?|google sheets|excel)\b/.test(lowerSentence) &&
       !target.has('Excel') &&
       !target.has('Google Sheets')
@@ -435,12 +599,53 @@ function extractCompetition(
     current.size === 0 &&
     evaluating.size === 0 &&
     /\b(nothing|none|no tool|not using anything|don't use anything|nothing yet|nope|no)\b/.test(lower);
-  if (current.size === 0 && evaluating.size === 0 && !none) return undefined;
+  if (current.size === 0 && evaluating.size === 0 && !none) {
+    // Asked, and answered without naming anything ("not sure", "a mix of things"): that will do.
+    const answered =
+      options.lastAsked === 'competition' && statements.some((s) => s.split(/\s+/).length >= 2);
+    return answered ? { asked: true } : undefined;
+  }
   return {
     ...(current.size > 0 ? { current: [...current] } : {}),
     ...(evaluating.size > 0 ? { evaluating: [...evaluating] } : {}),
     ...(none ? { none: true } : {}),
   };
+}
+
+// ---- fit ---------------------------------------------------------------------------------
+
+/** Who is no buyer at all, from what they say about themselves. */
+function extractFit(lower: string, options: ExtractOptions): UpdateQualificationArgs['fit'] | undefined {
+  if (
+    /\b(?:i'?m|i am) (?:a |an )?(?:(?:grad|graduate|phd|mba|college|university|high school|undergrad(?:uate)?) )?student\b|\bfor (?:my|a|our) (?:thesis|dissertation|class|course|school project|homework|assignment|university project|college project|capstone)\b|\b(?:school|class|university|college) (?:project|assignment)\b/.test(
+      lower,
+    )
+  )
+    return { disqualifier: 'student' };
+  if (
+    /\b(?:are you|you guys|is brightwave|is your company) hiring\b|\blooking for (?:a |an )?(?:job|position|role|internship)\b|\b(?:job|career) (?:opening|opportunit(?:y|ies)|application)s?\b|\bmy (?:resume|cv|résumé)\b|\bapply(?:ing)? for (?:a |the )?(?:job|role|position)\b/.test(
+      lower,
+    )
+  )
+    return { disqualifier: 'job_seeker' };
+  const competitors = (options.competitors ?? defaultCompetitors).filter(
+    (name) => !/^(excel|google sheets|tableau|looker|power bi)$/i.test(name),
+  );
+  const worksAt = /\b(?:i|we) (?:work|am|'m) (?:at|for|with) ([a-z][\w.]*(?: [a-z][\w.]*)?)/.exec(lower);
+  if (
+    (worksAt && competitors.some((name) => worksAt[1]!.startsWith(name.toLowerCase()))) ||
+    /\b(?:we're|we are|i'm|i am) (?:building|developing|making) (?:a |an )?(?:similar|competing|rival) (?:product|tool|platform)\b|\b(?:we're|we are) (?:a )?competitors?\b|\bfor (?:our|my) own (?:competing )?product\b|\bcompetitive (?:research|analysis|intel(?:ligence)?)\b/.test(
+      lower,
+    )
+  )
+    return { disqualifier: 'competitor' };
+  if (
+    /\b(?:buy (?:cheap|followers|likes|backlinks)|seo services|backlinks|casino|crypto (?:investment|opportunity)|viagra|forex signals|we offer (?:lead gen(?:eration)?|seo|web design|outsourc\w+|development) services|guest post|click here|earn \$?\d+ (?:a|per) day)\b|\b(?:fuck|shit|idiot|stupid bot)\b/.test(
+      lower,
+    )
+  )
+    return { disqualifier: 'spam' };
+  return undefined;
 }
 
 // ---- need --------------------------------------------------------------------------------
@@ -452,7 +657,7 @@ function extractNeed(
   found: UpdateQualificationArgs,
 ): UpdateQualificationArgs['need'] | undefined {
   if (
-    /\b(not interested|no need|don't need (it|this|that|anything|a tool|one)|do not need (it|this|that|anything|a tool|one)|we're all set|we are all set|happy with what we have)\b/.test(
+    /\b(not interested|no need|don't need (it|this|that|anything|a tool|one)|do not need (it|this|that|anything|a tool|one)|we're all set|we are all set|happy with what we have|no longer interested|not for us|not a fit for us)\b/.test(
       lower,
     )
   ) {
@@ -464,12 +669,21 @@ function extractNeed(
     /\b(?:we|i)(?:'re| are| am) (?:looking|hoping|trying) (?:for|to) (.{6,200})/i,
     /\b(?:we|i) (?:need|want|would like|'d like) (?:to |a |an |better |more )?(.{6,200})/i,
     /\b(?:we|i) (?:can't|cannot|don't) (?:see|tell|trust|predict|forecast|know) (.{6,200})/i,
+    // A pain said as a complaint: "our forecasts are always wrong", "nobody trusts the numbers".
+    /\b(?:our|the|my) [\w -]{3,40}? (?:is|are|keeps? being|gets?) (?:always |constantly |often |completely |totally |so |really |still )?(?:wrong|off|broken|a mess|inaccurate|unreliable|slow|painful|manual|outdated|a nightmare|useless)\b.{0,200}/i,
+    /\b(?:nobody|no one) (?:trusts|believes|uses|updates) .{3,200}/i,
+    /\b(?:we|i) (?:keep|kept) (?:losing|missing|wasting|guessing) .{3,200}/i,
+    /\b(?:takes|take) (?:forever|ages|hours|days)\b.{0,200}/i,
+    /\bcosts? us (?:deals|money|revenue|hours|time)\b.{0,200}/i,
   ];
   for (const sentence of statements) {
     for (const pattern of patterns) {
       const match = pattern.exec(sentence);
       if (!match) continue;
-      const summary = clause(match[0]!);
+      // The whole sentence, not the words after the verb: "I need to fix" alone says nothing.
+      const summary = clause(
+        sentence.slice(match.index).length >= 25 ? sentence.slice(match.index) : sentence,
+      );
       // "I need my CFO to sign off", "we need it by March", "I want to talk to a person" are other items.
       if (
         /\b(sign[- ]?off|approv|to talk|to speak|a person|a human|someone|by (january|february|march|april|may|june|july|august|september|october|november|december|next|the end)|budget)\b/i.test(

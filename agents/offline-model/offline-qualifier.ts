@@ -72,6 +72,9 @@ export function createOfflineQualifier(options: OfflineQualifierOptions = {}): Q
 
       if (decidedNow) {
         parts.push(closingLine(decidedNow, context.organization.name, seed));
+        // A promise to follow up means nothing to an anonymous visitor: ask how to reach them.
+        if (decidedNow !== 'DISQUALIFIED' && !context.reachable)
+          parts.push("What's the best email address or phone number to reach you?");
       } else if (context.outcome) {
         if (questions.length === 0) {
           parts.push(
@@ -119,11 +122,16 @@ function acknowledge(
   plain: boolean,
 ): string | null {
   const heard: string[] = [];
-  const amount = args.budget?.amountUsd;
+  const amount = args.budget?.amount ?? args.budget?.amountUsd;
   if (amount !== undefined) {
     const period =
       args.budget?.period === 'month' ? ' a month' : args.budget?.period === 'year' ? ' a year' : '';
-    heard.push(`a budget of about ${formatUsd(Math.round(amount * 100))}${period}`);
+    const currency = args.budget?.amount !== undefined ? (args.budget.currency ?? 'USD') : 'USD';
+    const named =
+      currency === 'USD'
+        ? formatUsd(Math.round(amount * 100))
+        : amount.toLocaleString('en-US', { style: 'currency', currency, maximumFractionDigits: 0 });
+    heard.push(`a budget of about ${named}${period}`);
   } else if (args.budget?.stated === true) {
     heard.push('that there is budget for this');
   }

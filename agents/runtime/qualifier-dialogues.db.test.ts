@@ -88,6 +88,8 @@ describe.each(models)('$name', ({ name, model }) => {
     // One question per reply while still qualifying, none after the outcome.
     for (const reply of replies.slice(0, -1)) expect(reply.match(/\?/g)?.length).toBe(1);
     expect(replies.at(-1)).toMatch(/strong fit|in touch soon/);
+    // An anonymous visitor is asked how to reach them before anyone promises to be in touch.
+    expect(replies.at(-1)).toMatch(/best email address or phone number to reach you\?$/);
     expect(turns.at(-1)!.outcome).toBe('QUALIFIED');
     for (const turn of turns.slice(0, -1)) expect(turn.outcome).toBeNull();
 
@@ -127,7 +129,7 @@ describe.each(models)('$name', ({ name, model }) => {
     ).toHaveLength(1);
   });
 
-  it('nurtures a prospect who fits but is not buying soon', async () => {
+  it('nurtures a prospect who fits but is not buying soon, as soon as that is clear', async () => {
     const turns = await dialogue([
       'Hello!',
       'Our pipeline reviews take forever and nobody trusts the numbers.',
@@ -136,29 +138,60 @@ describe.each(models)('$name', ({ name, model }) => {
       'I need my CFO to sign off.',
       'Around 20k a year.',
     ]);
+    // Need known, timeline beyond the horizon: decided then, with the closing said once.
+    const decided = turns.findIndex((turn) => turn.outcome !== null);
+    expect(decided).toBe(3);
+    expect(turns[decided]!.reply!.body).toMatch(/timing isn't quite right|a bit early/);
     const last = turns.at(-1)!;
     expect(last.outcome).toBe('NURTURE');
-    expect(last.reply!.body).toMatch(/timing isn't quite right|a bit early/);
     const lead = await getLead(db, orgId, last.contactId);
     expect(lead.status).toBe('nurture');
+    // What the prospect says after the outcome is still recorded.
     expect(lead.qualification.bant).toMatchObject({
       authority: { isDecisionMaker: false, hasAccess: true, decisionMaker: 'CFO' },
       competition: { current: ['spreadsheets'] },
+      budget: { amountCents: 2_000_000 },
     });
     expect(lead.qualification.reasons).toEqual(['timeline of 365 days is beyond 90 days']);
   });
 
-  it('disqualifies a prospect with no budget, politely', async () => {
+  it('reads several facts from one message and never asks about them again', async () => {
+    const turns = await dialogue([
+      "Hi, I'm Dana, VP of Sales — our forecasts are always wrong. We use spreadsheets, it's my call, we have about €40k a year and want it live in six weeks.",
+    ]);
+    const [only] = turns;
+    expect(only!.outcome).toBe('QUALIFIED');
+    const lead = await getLead(db, orgId, only!.contactId);
+    expect(lead.qualification.bant).toMatchObject({
+      budget: { currency: 'EUR', originalAmountCents: 4_000_000, amountCents: 4_320_000, period: 'year' },
+      authority: { isDecisionMaker: true },
+      timeline: { withinDays: 42 },
+      competition: { current: ['spreadsheets'] },
+    });
+  });
+
+  it('nurtures a buyer whose budget is not allocated yet, not disqualifies them', async () => {
+    const turns = await dialogue([
+      'Hi, our forecasts are always wrong and it costs us deals.',
+      "Honestly there's no budget yet, it opens next quarter.",
+    ]);
+    const last = turns.at(-1)!;
+    expect(last.outcome).toBe('NURTURE');
+    const lead = await getLead(db, orgId, last.contactId);
+    expect(lead.qualification.reasons).toContain('budget not allocated yet');
+  });
+
+  it('disqualifies a prospect who is no buyer, politely, at once', async () => {
     const turns = await dialogue([
       'Hi, just curious what this is.',
-      "We're a two-person shop and honestly we don't have a budget for this.",
+      "I'm a student and I'm writing my thesis on sales forecasting tools.",
     ]);
     const last = turns.at(-1)!;
     expect(last.outcome).toBe('DISQUALIFIED');
     expect(last.reply!.body).toMatch(/isn't the right fit|right fit at the moment/);
     const lead = await getLead(db, orgId, last.contactId);
     expect(lead.status).toBe('disqualified');
-    expect(lead.qualification.reasons).toEqual(['no budget for this purchase']);
+    expect(lead.qualification.reasons).toEqual(['a student, not a buyer']);
   });
 
   it('answers product and pricing questions from the knowledge base only', async () => {

@@ -44,7 +44,7 @@ export function renderPrompt(template: string, context: QualifierContext): strin
       ? `${context.outcome.outcome} (${context.outcome.reasons.join('; ')})`
       : 'not decided yet',
     handoff: context.handoffRequested ? 'a person from the team has been asked to join' : 'no',
-    prospect: context.firstName ?? 'unknown',
+    prospect: `${context.firstName ?? 'unknown'}${context.reachable ? '' : ' (no email or phone yet: before promising a follow-up, ask how to reach them)'}`,
   };
   return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) =>
     name in values ? values[name]! : whole,
@@ -55,9 +55,9 @@ function describeRules(context: QualifierContext): string {
   const { rules, state } = context;
   const budget = annualBudgetCents(state);
   return [
-    `QUALIFIED needs all of: a yearly budget of at least ${formatUsd(rules.minBudgetCents)} (or a budget stated without an amount); the prospect decides or can bring in whoever does; a real need; a timeline within ${rules.qualifyWithinDays} days.`,
-    'DISQUALIFIED: no budget at all, no need, or no way to reach the decision maker.',
-    'NURTURE: everything known but the budget or timeline does not meet the bar yet.',
+    `QUALIFIED needs all of: a real need; a yearly budget of at least ${formatUsd(rules.minBudgetCents)} (or a budget stated without an amount); the prospect decides, or is a champion who can bring in whoever does; a timeline within ${rules.qualifyWithinDays} days; and competition asked about.`,
+    `DISQUALIFIED, at once: no buyer at all (a student, a job seeker, a competitor, spam or abuse, explicitly not interested) or a budget far below any plan (under ${formatUsd(rules.disqualifyBudgetBelowCents)} a year).`,
+    'NURTURE, as soon as it is clear: a fitting buyer who cannot buy now (budget not allocated yet, locked into a contract, a freeze, only researching, a timeline beyond the horizon, too small today, or no access to the decider).',
     budget !== undefined ? `Budget so far: ${formatUsd(budget)} a year.` : '',
   ]
     .filter(Boolean)

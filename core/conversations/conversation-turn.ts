@@ -89,7 +89,8 @@ interface TurnContext {
   inbound: MessageRow;
   conversation: ConversationRow;
   state: AgentState;
-  contact: { id: string; first_name: string | null; status: string };
+  /** `reachable`: the contact has an email address or a phone number to follow up on. */
+  contact: { id: string; first_name: string | null; status: string; reachable: boolean };
   organization: Organization;
   knowledge: KnowledgeDocument[];
   rules: OrganizationRules;
@@ -115,10 +116,12 @@ async function loadTurnContext(deps: ConversationServiceDeps, inbound: MessageRo
         contact_first_name: string | null;
         contact_status: string;
         contact_qualification: unknown;
+        contact_reachable: boolean;
       }
     >(
       `select c.*, ct.first_name as contact_first_name, ct.status as contact_status,
-         ct.qualification as contact_qualification
+         ct.qualification as contact_qualification,
+         (ct.email is not null or ct.phone is not null) as contact_reachable
        from conversations c join contacts ct on ct.org_id = c.org_id and ct.id = c.contact_id
        where c.org_id = $1 and c.id = $2`,
       [inbound.org_id, inbound.conversation_id],
@@ -127,7 +130,8 @@ async function loadTurnContext(deps: ConversationServiceDeps, inbound: MessageRo
   ]);
   const row = rows[0];
   if (!row) throw notFound('conversation');
-  const { contact_first_name, contact_status, contact_qualification, ...conversation } = row;
+  const { contact_first_name, contact_status, contact_qualification, contact_reachable, ...conversation } =
+    row;
   const rules = readOrganizationRules(organization.settings);
   if (rules.invalid.length > 0) {
     deps.log.warn(
@@ -139,7 +143,12 @@ async function loadTurnContext(deps: ConversationServiceDeps, inbound: MessageRo
     inbound,
     conversation,
     state: agentStateOf(conversation),
-    contact: { id: conversation.contact_id, first_name: contact_first_name, status: contact_status },
+    contact: {
+      id: conversation.contact_id,
+      first_name: contact_first_name,
+      status: contact_status,
+      reachable: contact_reachable,
+    },
     organization,
     knowledge,
     rules,
@@ -420,6 +429,7 @@ async function qualifierContext(deps: ConversationServiceDeps, ctx: TurnContext)
     outcome: ctx.state.outcome ? { outcome: ctx.state.outcome, reasons: ctx.qualification.reasons } : null,
     handoffRequested: Boolean(ctx.state.handoffRequestedAt),
     firstName: ctx.contact.first_name,
+    reachable: ctx.contact.reachable || ctx.conversation.channel !== 'web',
     agentTurns: ctx.state.agentTurns ?? 0,
     seed: ctx.conversation.id,
     now: deps.now(),

@@ -10,7 +10,16 @@ import { z } from 'zod';
 const note = z.string().trim().min(1).max(500);
 
 export const budgetSchema = z.looseObject({
+  /** In US cents, whatever currency the prospect named (compared with the rules in dollars). */
   amountCents: z.number().int().min(0).optional(),
+  /** The currency the prospect named (ISO 4217) and the amount in it, in its cents. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+  originalAmountCents: z.number().int().min(0).optional(),
+  /** false: a fitting buyer whose budget is not allocated yet ("no budget yet"). */
+  allocated: z.boolean().optional(),
   /** `year`, `month` or `one_time`; an amount without a period is compared as given. */
   period: z.enum(['month', 'year', 'one_time']).optional(),
   /** true: has a budget; false: said there is none. */
@@ -33,9 +42,13 @@ export const needSchema = z.looseObject({
   painPoints: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
 });
 
+export const timelineBlockers = ['contract', 'freeze', 'researching', 'other'] as const;
+
 export const timelineSchema = z.looseObject({
   withinDays: z.number().int().min(0).optional(),
   date: z.iso.date().optional(),
+  /** What holds the purchase back: a running contract, a hiring or budget freeze, research only. */
+  blocker: z.enum(timelineBlockers).optional(),
   note: note.optional(),
 });
 
@@ -46,6 +59,17 @@ export const competitionSchema = z.looseObject({
   evaluating: z.array(z.string().trim().min(1).max(100)).max(10).optional(),
   /** Said they use nothing today. */
   none: z.boolean().optional(),
+  /** The question was asked and answered without naming anything (enough to decide). */
+  asked: z.boolean().optional(),
+});
+
+/** Reasons a prospect is no fit at all, whatever their budget or timeline. */
+export const disqualifiers = ['student', 'job_seeker', 'competitor', 'spam', 'not_interested'] as const;
+export type Disqualifier = (typeof disqualifiers)[number];
+
+export const fitSchema = z.looseObject({
+  disqualifier: z.enum(disqualifiers).optional(),
+  note: note.optional(),
 });
 
 export const bantStateSchema = z.looseObject({
@@ -54,6 +78,8 @@ export const bantStateSchema = z.looseObject({
   need: needSchema.optional(),
   timeline: timelineSchema.optional(),
   competition: competitionSchema.optional(),
+  /** Not an item to ask about: what the prospect revealed about being a buyer at all. */
+  fit: fitSchema.optional(),
 });
 export type BantState = z.infer<typeof bantStateSchema>;
 export type BantItem = 'budget' | 'authority' | 'need' | 'timeline' | 'competition';
@@ -73,7 +99,7 @@ export interface QualificationRecord {
 
 /** A change to the state: what one `update_qualification` call said. */
 export type BantPatch = {
-  [K in BantItem]?: Partial<NonNullable<BantState[K]>>;
+  [K in BantItem | 'fit']?: Partial<NonNullable<BantState[K]>>;
 };
 
 /**
@@ -90,8 +116,9 @@ export function readQualification(stored: unknown): QualificationRecord {
     need: needSchema,
     timeline: timelineSchema,
     competition: competitionSchema,
+    fit: fitSchema,
   } as const;
-  for (const item of bantItems) {
+  for (const item of [...bantItems, 'fit'] as const) {
     const parsed = sections[item].safeParse(rawBant[item]);
     if (parsed.success) (bant as Record<string, unknown>)[item] = parsed.data;
   }
@@ -114,7 +141,7 @@ const unionList = (a: string[] | undefined, b: string[] | undefined): string[] |
 /** Applies a patch: given values replace known ones, lists grow, nothing is erased. */
 export function mergeBant(state: BantState, patch: BantPatch): BantState {
   const next: BantState = { ...state };
-  for (const item of bantItems) {
+  for (const item of [...bantItems, 'fit'] as const) {
     const change = patch[item];
     if (!change) continue;
     const defined = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
@@ -151,7 +178,8 @@ export function isKnown(state: BantState, item: BantItem): boolean {
       return Boolean(
         state.competition?.current?.length ||
           state.competition?.evaluating?.length ||
-          state.competition?.none,
+          state.competition?.none ||
+          state.competition?.asked,
       );
   }
 }

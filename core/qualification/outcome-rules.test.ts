@@ -14,11 +14,12 @@ const fit: BantState = {
   authority: { role: 'VP of Sales', isDecisionMaker: true },
   need: { identified: true, summary: 'forecasts are wrong' },
   timeline: { withinDays: 30 },
+  competition: { current: ['spreadsheets'] },
 };
 
 describe('outcome rules', () => {
-  it('waits while budget, authority, need or timeline is unknown', () => {
-    for (const item of ['budget', 'authority', 'need', 'timeline'] as const) {
+  it('waits while budget, authority, need, timeline or competition is unknown', () => {
+    for (const item of ['budget', 'authority', 'need', 'timeline', 'competition'] as const) {
       const { [item]: _left, ...rest } = fit;
       expect(evaluateOutcome(rest, rules, now), item).toBeNull();
     }
@@ -32,45 +33,85 @@ describe('outcome rules', () => {
         'decision maker (VP of Sales)',
         'need: forecasts are wrong',
         'timeline within 30 days',
+        'competition: spreadsheets',
       ],
     });
+  });
+
+  it('takes competition asked and answered without a name as known', () => {
+    const state = { ...fit, competition: { asked: true } };
+    expect(evaluateOutcome(state, rules, now)?.reasons.at(-1)).toBe('no competing tool named');
   });
 
   it('counts a monthly budget per year, and a stated budget without an amount', () => {
     expect(
       evaluateOutcome({ ...fit, budget: { amountCents: 50_000, period: 'month' } }, rules, now)?.outcome,
     ).toBe('QUALIFIED');
-    expect(evaluateOutcome({ ...fit, budget: { amountCents: 50_000 } }, rules, now)?.reasons[0]).toBe(
-      'budget $500 a year is below the $5,000 minimum',
-    );
     expect(evaluateOutcome({ ...fit, budget: { stated: true } }, rules, now)?.outcome).toBe('QUALIFIED');
   });
 
-  it('qualifies a prospect who can bring in the decision maker', () => {
+  it('qualifies a champion who can bring in the decision maker', () => {
     const state = { ...fit, authority: { isDecisionMaker: false, hasAccess: true, decisionMaker: 'CFO' } };
     expect(evaluateOutcome(state, rules, now)?.reasons[1]).toBe('can bring in the decision maker (CFO)');
   });
 
-  it('nurtures a fit that is late, small or without the decision maker', () => {
-    expect(evaluateOutcome({ ...fit, timeline: { withinDays: 180 } }, rules, now)).toEqual({
+  it.each([
+    [
+      'a budget not allocated yet',
+      { budget: { stated: false, allocated: false } },
+      'budget not allocated yet',
+    ],
+    ['no budget', { budget: { stated: false } }, 'budget not allocated yet'],
+    [
+      'a timeline beyond the horizon',
+      { timeline: { withinDays: 180 } },
+      'timeline of 180 days is beyond 90 days',
+    ],
+    ['a contract', { timeline: { blocker: 'contract' as const } }, 'locked into a contract for now'],
+    [
+      'a freeze',
+      { timeline: { blocker: 'freeze' as const } },
+      'a hiring or budget freeze holds the purchase',
+    ],
+    ['research only', { timeline: { blocker: 'researching' as const } }, 'only researching for now'],
+    [
+      'an influencer without access',
+      { authority: { isDecisionMaker: false, hasAccess: false } },
+      'no access to the decision maker yet',
+    ],
+    [
+      'a budget too small today',
+      { budget: { amountCents: 300_000, period: 'year' as const } },
+      'budget $3,000 a year is below the $5,000 minimum',
+    ],
+  ])('nurtures a fitting buyer with %s, as soon as the need is known', (_what, change, reason) => {
+    expect(evaluateOutcome({ need: fit.need, ...change }, rules, now)).toEqual({
       outcome: 'NURTURE',
-      reasons: ['timeline of 180 days is beyond 90 days'],
+      reasons: [reason],
     });
-    expect(evaluateOutcome({ ...fit, authority: { isDecisionMaker: false } }, rules, now)).toEqual({
-      outcome: 'NURTURE',
-      reasons: ['the decision maker is not involved yet'],
+    // Without a known need it is too early to call.
+    expect(evaluateOutcome(change as BantState, rules, now)).toBeNull();
+  });
+
+  it.each([
+    ['a student', { fit: { disqualifier: 'student' as const } }, 'a student, not a buyer'],
+    ['a job seeker', { fit: { disqualifier: 'job_seeker' as const } }, 'looking for a job, not a buyer'],
+    ['a competitor', { fit: { disqualifier: 'competitor' as const } }, 'works for a competitor'],
+    ['spam', { fit: { disqualifier: 'spam' as const } }, 'spam or abuse'],
+    ['not interested', { need: { identified: false } }, 'not interested'],
+    [
+      'a budget far below any plan',
+      { budget: { amountCents: 20_000, period: 'year' as const } },
+      'budget $200 a year is far below any plan (under $1,000)',
+    ],
+  ])('disqualifies %s at once, whatever else is unknown', (_what, state, reason) => {
+    expect(evaluateOutcome(state as BantState, rules, now)).toEqual({
+      outcome: 'DISQUALIFIED',
+      reasons: [reason],
     });
   });
 
-  it('disqualifies on any hard no, even with other items unknown', () => {
-    expect(evaluateOutcome({ budget: { stated: false } }, rules, now)).toEqual({
-      outcome: 'DISQUALIFIED',
-      reasons: ['no budget for this purchase'],
-    });
-    expect(evaluateOutcome({ need: { identified: false } }, rules, now)?.outcome).toBe('DISQUALIFIED');
-    expect(
-      evaluateOutcome({ authority: { isDecisionMaker: false, hasAccess: false } }, rules, now)?.outcome,
-    ).toBe('DISQUALIFIED');
+  it('disqualifies a timeline beyond the organization’s limit when it sets one', () => {
     const strict = qualificationRulesSchema.parse({ disqualifyBeyondDays: 365 });
     expect(evaluateOutcome({ ...fit, timeline: { withinDays: 400 } }, strict, now)?.outcome).toBe(
       'DISQUALIFIED',
@@ -94,7 +135,7 @@ describe('outcome rules', () => {
   });
 
   it('reads a timeline given as a date', () => {
-    expect(evaluateOutcome({ ...fit, timeline: { date: '2026-12-24' } }, rules, now)?.reasons.at(-1)).toBe(
+    expect(evaluateOutcome({ ...fit, timeline: { date: '2026-12-24' } }, rules, now)?.reasons[3]).toBe(
       'timeline within 30 days',
     );
   });

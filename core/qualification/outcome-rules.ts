@@ -3,6 +3,7 @@ import {
   annualBudgetCents,
   type BantItem,
   type BantState,
+  type Disqualifier,
   formatUsd,
   isKnown,
   type Outcome,
@@ -11,26 +12,27 @@ import {
 
 /**
  * The organization's qualification rules, read from `settings.qualificationRules` (every key
- * optional, defaults below). The rules, in the order they are applied:
+ * optional, defaults below), with sales semantics. In the order they are applied:
  *
- * 1. DISQUALIFIED as soon as any hard "no" is known, whatever else is missing:
- *    - no budget at all (`budget.stated` false and no amount),
- *    - no need (`need.identified` false),
- *    - no way to the decision maker (`authority.isDecisionMaker` false and `hasAccess` false),
- *    - a timeline beyond `disqualifyBeyondDays` (when the organization sets one).
- * 2. Otherwise no outcome until budget, authority, need and timeline are all known (competition
- *    is asked about but never required).
- * 3. QUALIFIED when every one of these holds:
- *    - budget: the yearly amount (a monthly one times 12) is at least `minBudgetCents`, or a
- *      budget is stated without an amount;
- *    - authority: the prospect decides, or can bring in whoever does;
- *    - need: identified;
- *    - timeline: within `qualifyWithinDays`.
- * 4. Otherwise NURTURE, with the unmet criteria as reasons (a fit, but not now or not yet).
+ * 1. DISQUALIFIED as soon as the prospect is no fit at all, whatever else is unknown: a student,
+ *    a job seeker, a competitor, spam or abuse, an explicit "not interested" (`need.identified`
+ *    false), a budget far below any plan (a yearly amount under `disqualifyBudgetBelowCents`), or
+ *    a timeline beyond `disqualifyBeyondDays` when the organization sets one.
+ * 2. NURTURE as soon as a fitting buyer (need known) cannot buy now: the budget is not allocated
+ *    yet, a contract or a freeze holds them, they are only researching, the timeline is beyond
+ *    `qualifyWithinDays`, the budget is below `minBudgetCents` (too small today), or they cannot
+ *    reach whoever decides (an influencer without access).
+ * 3. Otherwise no outcome until budget, authority, need, timeline and competition are all known
+ *    (competition at least asked about and answered).
+ * 4. QUALIFIED: need, an adequate budget (or one stated without an amount), the decider or a
+ *    champion with access to them, a timeline within the horizon. Every outcome carries its
+ *    reasons.
  */
 export const qualificationRulesSchema = z.object({
   /** Smallest yearly budget that qualifies, in cents. Default $5,000. */
   minBudgetCents: z.number().int().min(0).default(500_000),
+  /** A yearly budget below this is far below any plan: no fit. Default $1,000. */
+  disqualifyBudgetBelowCents: z.number().int().min(0).default(100_000),
   /** A purchase expected within this many days qualifies; later ones are nurtured. */
   qualifyWithinDays: z.number().int().min(1).max(3650).default(90),
   /** A timeline beyond this disqualifies; unset means a late timeline is only nurtured. */
@@ -80,7 +82,22 @@ export interface OutcomeDecision {
   reasons: string[];
 }
 
-const required: readonly BantItem[] = ['budget', 'authority', 'need', 'timeline'];
+const required: readonly BantItem[] = ['budget', 'authority', 'need', 'timeline', 'competition'];
+
+const noFit: Record<Disqualifier, string> = {
+  student: 'a student, not a buyer',
+  job_seeker: 'looking for a job, not a buyer',
+  competitor: 'works for a competitor',
+  spam: 'spam or abuse',
+  not_interested: 'not interested',
+};
+
+const blockerReason: Record<NonNullable<NonNullable<BantState['timeline']>['blocker']>, string> = {
+  contract: 'locked into a contract for now',
+  freeze: 'a hiring or budget freeze holds the purchase',
+  researching: 'only researching for now',
+  other: 'not ready to buy yet',
+};
 
 /** Applies the rules above; null while the conversation still has to learn something. */
 export function evaluateOutcome(
@@ -89,32 +106,40 @@ export function evaluateOutcome(
   now: Date,
 ): OutcomeDecision | null {
   const days = timelineDays(state, now);
+  const annual = annualBudgetCents(state);
   const disqualifiers: string[] = [];
-  if (state.budget?.stated === false && state.budget.amountCents === undefined) {
-    disqualifiers.push('no budget for this purchase');
-  }
-  if (state.need?.identified === false) disqualifiers.push('no need for the product');
-  if (state.authority?.isDecisionMaker === false && state.authority.hasAccess === false) {
-    disqualifiers.push('no access to the decision maker');
+  if (state.fit?.disqualifier) disqualifiers.push(noFit[state.fit.disqualifier]);
+  if (state.need?.identified === false && !state.fit?.disqualifier) disqualifiers.push(noFit.not_interested);
+  if (annual !== undefined && annual < rules.disqualifyBudgetBelowCents) {
+    disqualifiers.push(
+      `budget ${formatUsd(annual)} a year is far below any plan (under ${formatUsd(rules.disqualifyBudgetBelowCents)})`,
+    );
   }
   if (rules.disqualifyBeyondDays !== undefined && days !== undefined && days > rules.disqualifyBeyondDays) {
     disqualifiers.push(`timeline of ${days} days is beyond ${rules.disqualifyBeyondDays} days`);
   }
   if (disqualifiers.length > 0) return { outcome: 'DISQUALIFIED', reasons: disqualifiers };
 
+  // What keeps a fitting buyer from buying now: enough to nurture them, once their need is known.
+  const notNow: string[] = [];
+  if (state.budget?.stated === false || state.budget?.allocated === false)
+    notNow.push('budget not allocated yet');
+  else if (annual !== undefined && annual < rules.minBudgetCents)
+    notNow.push(`budget ${formatUsd(annual)} a year is below the ${formatUsd(rules.minBudgetCents)} minimum`);
+  if (state.timeline?.blocker) notNow.push(blockerReason[state.timeline.blocker]);
+  if (days !== undefined && days > rules.qualifyWithinDays)
+    notNow.push(`timeline of ${days} days is beyond ${rules.qualifyWithinDays} days`);
+  if (state.authority?.isDecisionMaker === false && state.authority.hasAccess === false)
+    notNow.push('no access to the decision maker yet');
+  if (notNow.length > 0 && state.need?.identified === true) return { outcome: 'NURTURE', reasons: notNow };
+
   if (!required.every((item) => isKnown(state, item))) return null;
+  if (notNow.length > 0) return { outcome: 'NURTURE', reasons: notNow };
 
   const met: string[] = [];
   const unmet: string[] = [];
-  const annual = annualBudgetCents(state);
   if (annual !== undefined) {
-    if (annual >= rules.minBudgetCents) {
-      met.push(`budget ${formatUsd(annual)} a year meets the ${formatUsd(rules.minBudgetCents)} minimum`);
-    } else {
-      unmet.push(
-        `budget ${formatUsd(annual)} a year is below the ${formatUsd(rules.minBudgetCents)} minimum`,
-      );
-    }
+    met.push(`budget ${formatUsd(annual)} a year meets the ${formatUsd(rules.minBudgetCents)} minimum`);
   } else {
     met.push('budget stated');
   }
@@ -127,11 +152,9 @@ export function evaluateOutcome(
     unmet.push('the decision maker is not involved yet');
   }
   met.push(`need: ${state.need?.summary ?? 'identified'}`);
-  if (days !== undefined && days <= rules.qualifyWithinDays) {
-    met.push(`timeline within ${days} days`);
-  } else {
-    unmet.push(`timeline of ${days} days is beyond ${rules.qualifyWithinDays} days`);
-  }
+  met.push(`timeline within ${days} days`);
+  const competition = [...(state.competition?.current ?? []), ...(state.competition?.evaluating ?? [])];
+  met.push(competition.length > 0 ? `competition: ${competition.join(', ')}` : 'no competing tool named');
   return unmet.length === 0 ? { outcome: 'QUALIFIED', reasons: met } : { outcome: 'NURTURE', reasons: unmet };
 }
 

@@ -26,6 +26,11 @@ export interface QualifierContext {
   handoffRequested: boolean;
   /** The prospect's first name, if known (for a friendlier tone). */
   firstName: string | null;
+  /**
+   * The team can follow up with them (an email or phone is known, or they wrote by email or
+   * text). When false, a promise that "the team will be in touch" must ask how to reach them.
+   */
+  reachable: boolean;
   /** Agent replies so far in this conversation. */
   agentTurns: number;
   /** Varies scripted phrasing per conversation, deterministically. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { BantPatch } from './bant-state.ts';
+import { type BantPatch, disqualifiers, timelineBlockers } from './bant-state.ts';
+import { budgetCurrencies, toUsdCents } from './budget-currency.ts';
 
 /**
  * The qualifier's tools. None takes an id: each acts on the conversation and contact of the turn
@@ -18,9 +19,27 @@ export const updateQualificationArgsSchema = z
           .min(0)
           .max(10_000_000_000)
           .optional()
-          .describe('Budget the prospect named, in US dollars (50k → 50000).'),
+          .describe(
+            'Budget the prospect named, in US dollars (50k → 50000). Other currencies: amount + currency.',
+          ),
+        amount: z
+          .number()
+          .min(0)
+          .max(10_000_000_000)
+          .optional()
+          .describe('Budget the prospect named, in `currency` (€40k → 40000 with currency EUR).'),
+        currency: z
+          .enum(budgetCurrencies)
+          .optional()
+          .describe('ISO code of the currency named; default USD.'),
         period: z.enum(['month', 'year', 'one_time']).optional().describe('What the amount covers.'),
         stated: z.boolean().optional().describe('true: they have a budget; false: they said there is none.'),
+        allocated: z
+          .boolean()
+          .optional()
+          .describe(
+            'false: a budget is not allocated or approved yet ("no budget yet", "next year\'s budget").',
+          ),
         note: text(300).optional(),
       })
       .optional(),
@@ -49,6 +68,10 @@ export const updateQualificationArgsSchema = z
           .optional()
           .describe('Expect to buy within this many days.'),
         date: z.iso.date().optional().describe('Expect to buy by this date, YYYY-MM-DD.'),
+        blocker: z
+          .enum(timelineBlockers)
+          .optional()
+          .describe('What holds the purchase: a running contract, a hiring/budget freeze, only researching.'),
         note: text(200).optional(),
       })
       .optional(),
@@ -57,6 +80,16 @@ export const updateQualificationArgsSchema = z
         current: z.array(text(100)).max(10).optional().describe('Tools or vendors they use today.'),
         evaluating: z.array(text(100)).max(10).optional().describe('Alternatives they are considering.'),
         none: z.boolean().optional().describe('They use nothing for this today.'),
+        asked: z.boolean().optional().describe('You asked and they answered without naming any tool.'),
+      })
+      .optional(),
+    fit: z
+      .strictObject({
+        disqualifier: z
+          .enum(disqualifiers)
+          .optional()
+          .describe('They are no buyer at all: a student, a job seeker, a competitor, spam, not interested.'),
+        note: text(300).optional(),
       })
       .optional(),
   })
@@ -122,14 +155,21 @@ export function toolSpecs(names: readonly string[] = qualifierToolNames): ToolSp
 export function toBantPatch(args: UpdateQualificationArgs, now: Date): BantPatch {
   const patch: BantPatch = {};
   if (args.budget) {
-    const { amountUsd, ...rest } = args.budget;
+    const { amountUsd, amount, currency = 'USD', ...rest } = args.budget;
     patch.budget = { ...rest };
-    if (amountUsd !== undefined) {
-      patch.budget.amountCents = Math.round(amountUsd * 100);
+    const named = amount ?? amountUsd;
+    if (named !== undefined) {
+      const inCurrency = amount !== undefined ? currency : 'USD';
+      patch.budget.amountCents = toUsdCents(named, inCurrency);
+      if (inCurrency !== 'USD') {
+        patch.budget.currency = inCurrency;
+        patch.budget.originalAmountCents = Math.round(named * 100);
+      }
       // Naming an amount is stating a budget.
       patch.budget.stated ??= true;
     }
   }
+  if (args.fit) patch.fit = { ...args.fit };
   if (args.authority) patch.authority = { ...args.authority };
   if (args.need) {
     patch.need = { ...args.need };

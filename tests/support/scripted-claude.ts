@@ -105,6 +105,8 @@ function contextFromPrompt(system: string, now: Date, history: ConversationTurn[
     outcome,
     handoffRequested: false,
     firstName: null,
+    // The prompt says when nobody knows how to reach the prospect.
+    reachable: !/no email or phone yet/.test(system),
     agentTurns: history.filter((turn) => turn.role === 'agent').length,
     seed: organization,
     now,

@@ -60,9 +60,12 @@ describe('POST /api/agents/qualifier', () => {
     const contactId = await lead('sam@acme.example');
     const answer = await ask({
       contactId,
-      message: "We're a tiny shop and we don't have a budget for this.",
+      message: "I'm a student writing a thesis about sales tools, just curious.",
     });
-    expect(answer.body).toMatchObject({ outcome: 'DISQUALIFIED', bant: { budget: { stated: false } } });
+    expect(answer.body).toMatchObject({
+      outcome: 'DISQUALIFIED',
+      bant: { fit: { disqualifier: 'student' } },
+    });
   });
 
   it('is idempotent with a clientId', async () => {
