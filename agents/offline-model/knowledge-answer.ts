@@ -8,6 +8,8 @@ import { type RetrievedKnowledge, terms } from '../../core/qualification/knowled
 export function answerFromKnowledge(
   question: string,
   knowledge: readonly RetrievedKnowledge[],
+  /** Users or people the prospect said their team has, if they did. */
+  teamSize?: number,
 ): string | null {
   // The service retrieved these for the whole message; the question picks among them, and must
   // share a term with the entry it is answered from.
@@ -24,6 +26,13 @@ export function answerFromKnowledge(
   }
   if (!best) return null;
   const sentences = best.body.split(/(?<=[.!?])\s+(?=[A-Z0-9$])/).filter(Boolean);
+  if (
+    teamSize !== undefined &&
+    /\b(plan|plans|price|prices|pricing|cost|costs|how much|tier)\b/i.test(question)
+  ) {
+    const plan = planFor(sentences, teamSize);
+    if (plan) return `For a team of ${teamSize}: ${plan}`;
+  }
   const titleTerms = new Set(terms(best.title));
   // Terms beyond the entry's topic pick the sentence ("Growth", "SSO", "HubSpot").
   const specific = [...new Set(terms(question))].filter((term) => !titleTerms.has(term));
@@ -46,4 +55,38 @@ export function answerFromKnowledge(
     if (opening.length === 3) break;
   }
   return opening.join(' ');
+}
+
+/**
+ * The plan sentence whose user range fits the team ("up to 10 users", "from 50 users",
+ * "unlimited users"), copied as written; a bounded range that fits beats an unlimited one.
+ */
+function planFor(sentences: string[], size: number): string | null {
+  let best: { sentence: string; rank: number } | null = null;
+  for (const sentence of sentences) {
+    const upTo = /\bup to (\d[\d,]*) (?:users|seats|people|reps)\b/i.exec(sentence);
+    const from = /\b(?:from|over|more than|at least) (\d[\d,]*) (?:users|seats|people|reps)\b/i.exec(
+      sentence,
+    );
+    const unlimited = /\bunlimited (?:users|seats)\b/i.test(sentence);
+    const bound = (match: RegExpExecArray) => Number(match[1]!.replace(/,/g, ''));
+    let rank: number | null = null;
+    if (upTo && size <= bound(upTo)) rank = 2 + 1 / bound(upTo);
+    else if (from && size >= bound(from)) rank = 2 + bound(from) / 1_000_000;
+    else if (unlimited && !upTo && !from) rank = 1;
+    if (rank !== null && (!best || rank > best.rank)) best = { sentence, rank };
+  }
+  return best?.sentence ?? null;
+}
+
+/** The size of the prospect's team, from what they said ("we have 40 reps", "a team of 12"). */
+export function statedTeamSize(texts: readonly string[]): number | undefined {
+  for (const text of [...texts].reverse()) {
+    const match =
+      /\b(?:team of|we have|we've got|we are|we're|about|around|roughly)\s+(\d[\d,]*)\s+(?:sales ?)?(?:reps|users|seats|people|sellers|agents|ae'?s|employees|salespeople)\b/i.exec(
+        text,
+      ) ?? /\b(\d[\d,]*)[- ](?:person|people|rep|seat|user)\b/i.exec(text);
+    if (match) return Number(match[1]!.replace(/,/g, ''));
+  }
+  return undefined;
 }

@@ -13,7 +13,7 @@ import {
 } from '../../core/qualification/qualifier-script.ts';
 import type { UpdateQualificationArgs } from '../../core/qualification/qualifier-tools.ts';
 import { extractSignals, isQuestion, splitSentences } from './extract-signals.ts';
-import { answerFromKnowledge } from './knowledge-answer.ts';
+import { answerFromKnowledge, statedTeamSize } from './knowledge-answer.ts';
 
 /**
  * The deterministic offline model: what answers when no ANTHROPIC_API_KEY is set. It follows the
@@ -63,7 +63,11 @@ export function createOfflineQualifier(options: OfflineQualifierOptions = {}): Q
       const parts: string[] = [];
       const questions = splitSentences(message).filter(isQuestion);
       if (questions.length > 0) {
-        parts.push(answerFromKnowledge(questions.join(' '), context.knowledge) ?? unknownAnswerLine(seed));
+        const said = history.filter((t) => t.role === 'prospect').map((t) => t.text);
+        parts.push(
+          answerFromKnowledge(questions.join(' '), context.knowledge, statedTeamSize(said)) ??
+            unknownAnswerLine(seed),
+        );
       }
       const decidedNow = !context.outcome && answer?.outcome ? answer.outcome : null;
       // A closing thanks them already: then the acknowledgement only says what was heard.
