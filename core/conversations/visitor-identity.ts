@@ -6,6 +6,7 @@ import type { Db } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import { emitEvent } from '../events.ts';
 import { upsertLead } from '../leads.ts';
+import { enforceRateLimit, perMinute, type RateLimitSettings } from '../rate-limits.ts';
 import { storableText } from '../storable-text.ts';
 
 /**
@@ -119,6 +120,35 @@ export async function identifyVisitor(
     });
     return { contactId: lead.id };
   });
+}
+
+/**
+ * A visitor's first chat counts against the organization's and the client address's limits on
+ * new chats (per minute, `settings.limits`), so a script inventing visitor ids cannot make
+ * unbounded leads and agent turns; a visitor who has chatted before is no new chat.
+ */
+export async function admitNewChat(
+  db: Db,
+  visitor: { orgId: string; visitorId: string; address: string; limits: RateLimitSettings },
+): Promise<void> {
+  const { orgId, visitorId, address, limits } = visitor;
+  const known = await db.query('select 1 from conversations where org_id = $1 and visitor_id = $2 limit 1', [
+    orgId,
+    visitorId,
+  ]);
+  if (known[0]) return;
+  await enforceRateLimit(
+    db,
+    { key: `chats:org:${orgId}`, orgId },
+    perMinute(limits.newChatsPerWidgetKey),
+    'too many new chats on this site right now',
+  );
+  await enforceRateLimit(
+    db,
+    { key: `chats:address:${orgId}:${address}`, orgId },
+    perMinute(limits.newChatsPerAddress),
+    'too many new chats from this address',
+  );
 }
 
 export interface VisitorMessage {

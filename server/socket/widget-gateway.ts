@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ConversationServiceDeps } from '../../core/conversations/conversation-service.ts';
 import { acceptInbound } from '../../core/conversations/conversation-service.ts';
 import {
+  admitNewChat,
   conversationVisitor,
   identifyVisitor,
   repDisplayName,
@@ -104,31 +105,9 @@ export function attachWidgetGateway(
     next();
   });
 
-  /**
-   * A visitor's first chat counts against the organization's and the client address's limits on
-   * new chats, so a script inventing visitor ids cannot make unbounded leads and agent turns.
-   */
   const admitChat = async (socket: WidgetSocket) => {
     if (socket.data.chatAdmitted) return;
-    const { orgId, visitorId, address, limits } = socket.data;
-    const known = await db.query(
-      'select 1 from conversations where org_id = $1 and visitor_id = $2 limit 1',
-      [orgId, visitorId],
-    );
-    if (!known[0]) {
-      await enforceRateLimit(
-        db,
-        { key: `chats:org:${orgId}`, orgId },
-        perMinute(limits.newChatsPerWidgetKey),
-        'too many new chats on this site right now',
-      );
-      await enforceRateLimit(
-        db,
-        { key: `chats:address:${orgId}:${address}`, orgId },
-        perMinute(limits.newChatsPerAddress),
-        'too many new chats from this address',
-      );
-    }
+    await admitNewChat(db, socket.data);
     socket.data.chatAdmitted = true;
   };
 
