@@ -17,6 +17,22 @@ export interface ConversationView {
   createdAt: string;
   updatedAt: string;
   lastMessageAt: string | null;
+  /** Set while the prospect waits for a person (see `HandoffView`); null otherwise. */
+  handoff: HandoffView | null;
+}
+
+/**
+ * `waiting_for_rep`: the prospect asked for a person, and it lasts until a rep takes over, hands
+ * back or the conversation closes. `noRepAvailableAt`: nobody came in time (or it was outside
+ * working hours) and the agent told the prospect so; the conversation still waits for a rep.
+ */
+export interface HandoffView {
+  status: 'waiting_for_rep';
+  since: string;
+  reason: string | null;
+  /** The rep who was notified. */
+  repId: string | null;
+  noRepAvailableAt: string | null;
 }
 
 export interface MessageView {
@@ -51,6 +67,7 @@ export interface ConversationRow {
   created_at: Date;
   updated_at: Date;
   last_message_at: Date | null;
+  waiting_for_rep_since: Date | null;
 }
 
 export interface MessageRow {
@@ -82,6 +99,20 @@ export function toConversationView(row: ConversationRow): ConversationView {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     lastMessageAt: row.last_message_at?.toISOString() ?? null,
+    handoff: handoffOf(row),
+  };
+}
+
+function handoffOf(row: ConversationRow): HandoffView | null {
+  if (!row.waiting_for_rep_since || row.status !== 'open') return null;
+  const state = (row.agent_state ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof state[key] === 'string' ? (state[key] as string) : null);
+  return {
+    status: 'waiting_for_rep',
+    since: row.waiting_for_rep_since.toISOString(),
+    reason: text('handoffReason'),
+    repId: text('handoffRepId'),
+    noRepAvailableAt: text('handoffUnansweredAt'),
   };
 }
 

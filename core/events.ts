@@ -36,6 +36,8 @@ export const eventSchemas = {
     channel: z.string(),
   }),
   'conversation.handoff.requested': z.object({ ...base, conversationId: z.uuid(), reason: z.string() }),
+  /** A rep took the conversation over: a prospect waiting for a person has one. */
+  'conversation.taken_over': z.object({ ...base, conversationId: z.uuid(), repId: z.uuid() }),
   'followup.sent': z.object({ ...base, followUpMessageId: z.uuid(), channel: z.string() }),
   'message.status.updated': z.object({
     ...base,

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { Actor } from './actor.ts';
 import { recordAudit } from './audit.ts';
+import {
+  type FactConflict,
+  type FieldSources,
+  fieldSourceOf,
+  fieldSourcesFor,
+  readFactConflicts,
+  readFieldSources,
+} from './contact-facts.ts';
 import type { Db } from './db.ts';
 import { notFound } from './errors.ts';
 import { emitEvent } from './events.ts';
@@ -54,7 +62,13 @@ export interface Lead {
   companySize: number | null;
   industry: string | null;
   country: string | null;
+  /** Tools the prospect said they use. */
+  tools: string[] | null;
   source: string | null;
+  /** Where each field came from (`conversation` with the message id, `api`, `prechat`, ...). */
+  sources: FieldSources;
+  /** Stated facts not applied because a more trusted value stands (`core/contact-facts.ts`). */
+  conflicts: FactConflict[];
   status: string;
   leadScore: number | null;
   scoreBreakdown: unknown[];
@@ -79,7 +93,10 @@ export interface ContactRow {
   company_size: number | null;
   industry: string | null;
   country: string | null;
+  tools: string[] | null;
   source: string | null;
+  field_sources: unknown;
+  fact_conflicts: unknown;
   status: string;
   lead_score: number | null;
   score_breakdown: unknown[];
@@ -105,7 +122,10 @@ export function toLead(row: ContactRow): Lead {
     companySize: row.company_size,
     industry: row.industry,
     country: row.country,
+    tools: row.tools ?? null,
     source: row.source,
+    sources: readFieldSources(row.field_sources),
+    conflicts: readFactConflicts(row.fact_conflicts),
     status: row.status,
     leadScore: row.lead_score,
     scoreBreakdown: row.score_breakdown,
@@ -152,6 +172,9 @@ export async function upsertLead(
   const given = (Object.keys(columns) as (keyof typeof columns)[]).filter(
     (field) => lead[field] !== undefined,
   );
+  // Provenance of what this call writes: what a form or the API enters outranks the conversation.
+  const provenance = (fields: string[]) =>
+    JSON.stringify(fieldSourcesFor(fields, fieldSourceOf(actor, lead.source), new Date()));
   return db.transaction(async (tx) => {
     // One writer per organization and identity at a time, so two racing submissions of the
     // same prospect cannot both create a contact.
@@ -169,10 +192,11 @@ export async function upsertLead(
       // Fill in what we did not know; never overwrite what the prospect or an agent already set.
       const missing = given.filter((field) => current[columns[field]] === null);
       if (missing.length === 0) return { lead: toLead(current), created: false };
-      const sets = missing.map((field, i) => `${columns[field]} = $${i + 3}`).join(', ');
+      const sets = missing.map((field, i) => `${columns[field]} = $${i + 4}`).join(', ');
       const rows = await tx.query<ContactRow>(
-        `update contacts set ${sets}, updated_at = now() where org_id = $1 and id = $2 returning *`,
-        [orgId, current.id, ...missing.map((field) => lead[field])],
+        `update contacts set ${sets}, field_sources = field_sources || $3::jsonb, updated_at = now()
+         where org_id = $1 and id = $2 returning *`,
+        [orgId, current.id, provenance(missing), ...missing.map((field) => lead[field])],
       );
       await emitEvent(tx, 'lead.updated', { orgId, contactId: current.id, fields: missing });
       await recordAudit(tx, {
@@ -187,9 +211,9 @@ export async function upsertLead(
       return { lead: toLead(rows[0]!), created: false };
     }
     const rows = await tx.query<ContactRow>(
-      `insert into contacts (org_id, ${given.map((field) => columns[field]).join(', ')})
-       values ($1, ${given.map((_, i) => `$${i + 2}`).join(', ')}) returning *`,
-      [orgId, ...given.map((field) => lead[field])],
+      `insert into contacts (org_id, field_sources, ${given.map((field) => columns[field]).join(', ')})
+       values ($1, $2, ${given.map((_, i) => `$${i + 3}`).join(', ')}) returning *`,
+      [orgId, provenance(given), ...given.map((field) => lead[field])],
     );
     const contact = rows[0]!;
     await emitEvent(tx, 'lead.created', { orgId, contactId: contact.id, source: contact.source });

@@ -5,6 +5,7 @@ import { hashSecret, newSecret } from './credentials.ts';
 import type { Db } from './db.ts';
 import { DomainError, notFound } from './errors.ts';
 import { type RateLimitSettings, rateLimitSettings, rateLimitSettingsSchema } from './rate-limits.ts';
+import { workingHoursSchema } from './working-hours.ts';
 
 /**
  * Per-organization settings. Later modules add their own keys (scoring profile, routing rules,
@@ -23,6 +24,10 @@ export const organizationSettingsSchema = z.looseObject({
   allowedOrigins: z.array(z.string()).default([]),
   /** Per-minute limits on chats, API and console requests (core/rate-limits.ts); defaults apply. */
   limits: rateLimitSettingsSchema.partial().optional(),
+  /** How long a prospect who asked for a person waits for a rep before the agent says nobody is free. */
+  handoffTimeoutMinutes: z.number().int().min(1).max(1440).default(5),
+  /** When reps answer live (core/working-hours.ts); outside them the agent says so at once. Unset: always. */
+  workingHours: workingHoursSchema.optional(),
 });
 export type OrganizationSettings = z.infer<typeof organizationSettingsSchema>;
 

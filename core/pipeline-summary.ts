@@ -11,7 +11,10 @@ export interface PipelineSummary {
   byRoute: Record<string, number>;
   scored: number;
   averageScore: number | null;
-  /** Leads routed to a person while every rep was full. */
+  /**
+   * Leads waiting for a rep: routed to a person while every rep was full, or in a conversation
+   * whose prospect asked for a person (`waiting_for_rep`); a lead that is both counts once.
+   */
   waitingForRep: number;
   /** The five highest scores, newest first among equals. */
   topLeads: Lead[];
@@ -35,7 +38,12 @@ export async function pipelineSummary(db: Db, orgId: string): Promise<PipelineSu
       [orgId],
     ),
     db.query<{ waiting: number }>(
-      `select count(*)::int as waiting from lead_assignments where org_id = $1 and status = 'queued'`,
+      `select count(*)::int as waiting from (
+         select contact_id from lead_assignments where org_id = $1 and status = 'queued'
+         union
+         select contact_id from conversations
+          where org_id = $1 and waiting_for_rep_since is not null and status = 'open'
+       ) waiting`,
       [orgId],
     ),
     db.query<ContactRow>(

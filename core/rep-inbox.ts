@@ -14,6 +14,7 @@ import { getLead, type Lead } from './leads.ts';
 import { getOrganization } from './organizations.ts';
 import { type DeliveryView, listDeliveries } from './outbound.ts';
 import type { Rep } from './reps.ts';
+import { getRepBriefing, type StoredRepBriefing } from './routing/rep-briefing.ts';
 
 /**
  * What a rep sees in the console: the organization's conversations — or, when the organization
@@ -30,16 +31,21 @@ export async function repVisibility(db: Db, orgId: string): Promise<'all' | 'ass
   return consoleSettingsSchema.parse((org.settings as { console?: unknown }).console ?? {}).repVisibility;
 }
 
-/** Who a conversation belongs to: the rep who took it over, and the rep its lead was routed to. */
+/**
+ * Who a conversation belongs to: the rep who took it over, the rep its lead was routed to, and the
+ * rep asked to join it when the prospect asked for a person.
+ */
 export interface ConversationOwners {
   assigned_rep_id: string | null;
   routed_rep: string | null;
+  handoff_rep?: string | null;
 }
 
-const ownersColumns = `c.assigned_rep_id, k.routing ->> 'repId' as routed_rep`;
+const ownersColumns = `c.assigned_rep_id, k.routing ->> 'repId' as routed_rep,
+  case when c.waiting_for_rep_since is not null then c.agent_state ->> 'handoffRepId' end as handoff_rep`;
 
 export const isRepsConversation = (rep: Rep, owners: ConversationOwners) =>
-  owners.assigned_rep_id === rep.id || owners.routed_rep === rep.id;
+  owners.assigned_rep_id === rep.id || owners.routed_rep === rep.id || owners.handoff_rep === rep.id;
 
 /** The one visibility rule, for the inbox, the API and the live console. */
 export function repMaySee(rep: Rep, visibility: 'all' | 'assigned', owners: ConversationOwners): boolean {
@@ -85,8 +91,12 @@ export async function repInbox(db: Db, rep: Rep, filter: { mine?: boolean } = {}
        k.email as contact_email, k.lead_score,
        (select body from messages m where m.org_id = c.org_id and m.conversation_id = c.id order by seq desc limit 1) as last_message
      from conversations c join contacts k on k.id = c.contact_id and k.org_id = c.org_id
-     where c.org_id = $1 and ($2::uuid is null or c.assigned_rep_id = $2 or k.routing ->> 'repId' = $2::text)
-     order by coalesce(c.last_message_at, c.created_at) desc limit 200`,
+     where c.org_id = $1 and ($2::uuid is null or c.assigned_rep_id = $2 or k.routing ->> 'repId' = $2::text
+       or (c.waiting_for_rep_since is not null and c.agent_state ->> 'handoffRepId' = $2::text))
+     -- Prospects waiting for a person first, longest waiting first; then the latest conversations.
+     order by (c.waiting_for_rep_since is not null and c.status = 'open') desc, c.waiting_for_rep_since,
+       coalesce(c.last_message_at, c.created_at) desc
+     limit 200`,
     [rep.orgId, onlyMine ? rep.id : null],
   );
   return rows.map((row) => ({
@@ -112,17 +122,20 @@ export interface LeadPanel {
   audit: AuditView[];
   /** Everything sent (or recorded, or refused) to this lead on any channel, newest first. */
   deliveries: DeliveryView[];
+  /** The lead's current rep briefing, rebuilt whenever its facts change; null if no rep was briefed. */
+  briefing: StoredRepBriefing | null;
 }
 
 /** A conversation with its lead: score breakdown, BANT+, outcome, routing reasons, audit trail. */
 export async function leadPanel(db: Db, rep: Rep, conversationId: string): Promise<LeadPanel> {
   await assertRepMaySee(db, rep, conversationId);
   const conversation = await getConversation(db, rep.orgId, conversationId);
-  const [messages, lead, audit, deliveries] = await Promise.all([
+  const [messages, lead, audit, deliveries, briefing] = await Promise.all([
     listMessages(db, rep.orgId, conversationId),
     getLead(db, rep.orgId, conversation.contactId),
     listAudit(db, rep.orgId, { contactId: conversation.contactId, limit: 200 }),
     listDeliveries(db, rep.orgId, { contactId: conversation.contactId, limit: 50 }),
+    getRepBriefing(db, rep.orgId, conversation.contactId),
   ]);
-  return { conversation, messages, lead, audit, deliveries };
+  return { conversation, messages, lead, audit, deliveries, briefing };
 }

@@ -3,6 +3,7 @@ import {
   type ConversationServiceDeps,
   startQualification,
 } from '../core/conversations/conversation-service.ts';
+import { notifyRepOfHandoff, tellNoRepAvailable } from '../core/conversations/rep-handoff.ts';
 import type { Db } from '../core/db.ts';
 import { enrichLead, enrichmentProviders } from '../core/enrichment/enrich-lead.ts';
 import { executeDueFollowUps } from '../core/follow-ups/execute-due-follow-ups.ts';
@@ -15,6 +16,7 @@ import {
 } from '../core/follow-ups/follow-up-sequences.ts';
 import { getOrganization } from '../core/organizations.ts';
 import type { PaymentProvider } from '../core/payments/payment-links.ts';
+import { refreshRepBriefing } from '../core/routing/rep-briefing.ts';
 import {
   assignAllQueuedLeads,
   followThroughRoute,
@@ -24,6 +26,7 @@ import {
 import { scoreLead } from '../core/scoring/score-lead.ts';
 import { followUpWorkflows } from '../inngest/functions/follow-ups.ts';
 import { leadPipeline } from '../inngest/functions/lead-pipeline.ts';
+import { repHandoffWorkflows } from '../inngest/functions/rep-handoff.ts';
 import { createWorkflowEngine, type WorkflowEngine } from '../inngest/workflow-engine.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -77,10 +80,16 @@ export function createWorkflows(
       scheduled(await reEngageAfterReply(db, orgId, contactId, messageId)),
     executeDue: () => executeDueFollowUps({ db, conversations }),
   });
+  const handoffs = repHandoffWorkflows({
+    notifyRep: (orgId, conversationId) => notifyRepOfHandoff(conversations, orgId, conversationId),
+    tellNoRepAvailable: (orgId, conversationId, since) =>
+      tellNoRepAvailable(conversations, orgId, conversationId, since),
+    refreshBriefing: (orgId, contactId) => refreshRepBriefing(db, orgId, contactId),
+  });
   const log = logger.child({ component: 'workflows' });
   return createWorkflowEngine({
     db,
-    functions: [...functions, ...followUps],
+    functions: [...functions, ...followUps, ...handoffs],
     settings: config,
     log,
     sdkLogger: log,

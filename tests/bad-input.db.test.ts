@@ -151,6 +151,13 @@ const routes: RouteCase[] = [
     body: () => ({ enabledModes: ['B', 'C'], fallbackMode: 'B' }),
   },
   { method: 'GET', path: () => '/api/routing/queue', auth: 'api' },
+  { method: 'GET', path: () => '/api/handoff/settings', auth: 'api' },
+  {
+    method: 'PUT',
+    path: () => '/api/handoff/settings',
+    auth: 'api',
+    body: () => ({ handoffTimeoutMinutes: 5 }),
+  },
   { method: 'POST', path: () => '/api/routing/queue/assign', auth: 'api' },
   { method: 'POST', path: () => '/api/follow-ups/execute', auth: 'api', body: () => ({ limit: 10 }) },
   { method: 'GET', path: () => '/api/follow-ups', auth: 'api', query: (r) => ({ contactId: r.contactId }) },

@@ -109,6 +109,38 @@ describe('rep console', () => {
     expect((await bubbles(prospect)).at(-1)).toMatch(/same day|two weeks/i);
   }, 90_000);
 
+  it('puts a prospect who asks for a person at the top with a badge and a live notice; taking over clears it', async () => {
+    const demo = server.demo!;
+    const rep = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    await rep.goto(`${base}/console`);
+    await rep.getByLabel('Email').fill(demo.repEmail);
+    await rep.getByLabel('Password').fill(demo.repPassword);
+    await rep.getByRole('button', { name: 'Sign in' }).click();
+    await rep.locator('aside li button').first().waitFor();
+
+    const prospect = await browser.newPage();
+    await prospect.goto(`${base}/`);
+    await prospect.locator('button[aria-label="Open chat"]').click();
+    await say(prospect, 'Can I talk to a real person?');
+    await expect.poll(() => bubbles(prospect), { timeout: 15_000 }).toHaveLength(2);
+
+    // Live, without reloading: a notice, and the conversation first in the inbox with its badge.
+    const notice = rep.getByRole('status');
+    await expect.poll(() => notice.innerText(), { timeout: 15_000 }).toMatch(/waiting for a rep/);
+    const first = rep.locator('aside li button').first();
+    await expect.poll(() => first.innerText()).toMatch(/Waiting for rep/);
+    await notice.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => rep.locator('.thread').innerText()).toMatch(/Can I talk to a real person\?/);
+    await expect.poll(() => rep.locator('.toolbar').innerText()).toMatch(/Waiting for rep/);
+    await expect.poll(() => rep.locator('.lead').innerText()).toMatch(/Briefing[\s\S]*asked for a person/);
+    await rep.screenshot({ path: 'test-artifacts/console-waiting-for-rep.png' });
+
+    await rep.getByRole('button', { name: 'Take over' }).click();
+    await expect.poll(() => rep.locator('[data-mode]').getAttribute('data-mode')).toBe('human');
+    await expect.poll(() => rep.locator('.toolbar').innerText()).not.toMatch(/Waiting for rep/);
+    await expect.poll(() => rep.locator('aside .waiting').count()).toBe(0);
+  }, 90_000);
+
   it('refuses the console API without a session', async () => {
     const res = await fetch(`${base}/console/api/conversations`);
     expect(res.status).toBe(401);

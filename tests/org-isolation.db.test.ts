@@ -191,6 +191,19 @@ const routes: RouteCase[] = [
     otherOrg: 'filtered',
   },
   {
+    name: 'read the handoff settings',
+    method: 'GET',
+    path: () => '/api/handoff/settings',
+    otherOrg: 'filtered',
+  },
+  {
+    name: 'change the handoff settings (only its own)',
+    method: 'PUT',
+    path: () => '/api/handoff/settings',
+    body: () => ({ handoffTimeoutMinutes: 7 }),
+    otherOrg: 'filtered',
+  },
+  {
     name: 'list the leads waiting for a rep',
     method: 'GET',
     path: () => '/api/routing/queue',

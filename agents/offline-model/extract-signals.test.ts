@@ -106,9 +106,8 @@ describe('competition', () => {
       current: ['Clari'],
       evaluating: ['Gong'],
     });
-    expect(extract("We're using HubSpot reports and a lot of spreadsheets.").competition).toEqual({
-      current: ['spreadsheets', 'HubSpot'],
-    });
+    const stack = extract("We're using HubSpot reports and a lot of spreadsheets.").competition;
+    expect(stack?.current?.sort()).toEqual(['HubSpot', 'spreadsheets']);
   });
 
   it('reads "nothing" only as an answer to the competition question', () => {
@@ -168,12 +167,17 @@ describe('understanding beyond keywords', () => {
   });
 
   it.each([
-    ["We're locked into a contract with Clari until June", 'contract'],
+    ["We're locked into a contract with Clari for now", 'contract'],
     ['There is a hiring freeze until Q2', 'freeze'],
     ["Honestly we're just researching options", 'researching'],
-    ['Our contract with Gong ends in March', 'contract'],
   ])('reads %j as held back by a %s', (text, blocker) => {
     expect(extract(text, 'timeline').timeline?.blocker).toBe(blocker);
+  });
+
+  it('reads a contract that ends on a known date as the timeline, not a blocker', () => {
+    const ends = extract('Our contract with Gong ends in March', 'timeline').timeline;
+    expect(ends?.blocker).toBeUndefined();
+    expect(ends?.date).toBe('2027-03-31');
   });
 
   it('resolves "next year" and fiscal years against today, beyond a 90-day horizon', () => {

@@ -33,6 +33,18 @@ export const defaultCompetitors = [
   'Google Sheets',
 ] as const;
 
+/** Tools a prospect may use today that are not competitors: named, they are the current stack. */
+const everydayTools = [
+  'HubSpot',
+  'Salesforce',
+  'Pipedrive',
+  'Zoho',
+  'Dynamics',
+  'Monday',
+  'Notion',
+  'Airtable',
+];
+
 export function extractSignals(message: string, options: ExtractOptions): UpdateQualificationArgs {
   const sentences = splitSentences(correctTypos(message));
   const statements = sentences.filter((sentence) => !isQuestion(sentence));
@@ -47,12 +59,15 @@ export function extractSignals(message: string, options: ExtractOptions): Update
   if (budget) args.budget = budget;
   const authority = extractAuthority(text, lower, options.lastAsked === 'authority');
   if (authority) args.authority = authority;
-  const timeline = extractTimeline(lower, options.now);
+  const timeline = extractTimeline(timelineText(statements), options.now, options.lastAsked === 'timeline');
   if (timeline) args.timeline = timeline;
   const competition = extractCompetition(statements, lower, options);
   if (competition) args.competition = competition;
   const need = extractNeed(statements, lower, options.lastAsked === 'need', args);
   if (need) args.need = need;
+  // Someone who is no buyer has no need, budget or tools of ours to record: a competitor's own
+  // product is not their current tool, and a spammer's "$1,000 gift card" is not a budget.
+  if (args.fit?.disqualifier) return { fit: args.fit };
   return args;
 }
 
@@ -82,7 +97,12 @@ const typos: [RegExp, string][] = [
   [/\b(forcast|forcasting|forecastng)\b/gi, 'forecasting'],
   [/\b(spreadsheats|spreedsheets|spredsheets)\b/gi, 'spreadsheets'],
   [/\b(quater|quartr)\b/gi, 'quarter'],
-  [/\b(monht|mnth)\b/gi, 'month'],
+  [/\b(monht|mnth|mth|mo)(s?)\b/gi, 'month$2'],
+  [/\b(monhts|mnths|mths|mos)\b/gi, 'months'],
+  [/\b(wk)(s?)\b/gi, 'week$2'],
+  [/\b(yr)(s?)\b/gi, 'year$2'],
+  [/\btill\b/gi, 'until'],
+  [/\b(evaluting|evalutating|evaulating)\b/gi, 'evaluating'],
   [/\b(intrested|interessted)\b/gi, 'interested'],
   [/\bi m\b/gi, "I'm"],
   [/\bim\b/g, "I'm"],
@@ -252,7 +272,7 @@ function amountIn(lower: string, contextual: boolean, askedBudget: boolean): num
 const roleWord =
   /\b(vp|svp|evp|vice president|head|director|manager|chief|ceo|cfo|cto|coo|cro|cmo|cio|founder|co-founder|cofounder|owner|president|lead|leader|analyst|engineer|rep|representative|associate|coordinator|specialist|consultant|administrator|admin|partner|officer|executive|intern|ops|operations)\b/i;
 const decisionRole =
-  /\b(ceo|cfo|coo|cro|cmo|cto|cio|chief|founder|co-founder|cofounder|owner|president|vp|svp|evp|vice president|head of)\b/i;
+  /\b(ceo|cfo|coo|cro|cmo|cto|cio|chief|founder|co-founder|cofounder|owner|president|vp|svp|evp|vice president|head of|managing director|general manager|managing partner|principal)\b/i;
 
 function extractAuthority(
   text: string,
@@ -267,7 +287,7 @@ function extractAuthority(
     /\b(?:need|needs|have to get|has to get|must get|would need|'ll need|will need|got to get)\s+(?:my|our|the)\s+([a-z][\w &-]{1,30}?)\s+to\s+(?:sign(?:\s|-)?off|approve|agree|ok|okay|say yes|green[- ]?light|sign)\b/.exec(
       lower,
     ) ??
-    /\b(?:my|our)\s+(boss|manager|cfo|ceo|coo|cto|cro|cmo|vp(?: of [a-z]+)?|director(?: of [a-z]+)?|founder|head of [a-z]+|procurement(?: team)?|finance(?: team)?|board|leadership(?: team)?)\s+(?:decides|makes the (?:call|decision)|signs(?: off)?|approves|has the final say|has to (?:approve|sign)|needs to (?:approve|sign)|will decide|would decide|is the decision)/.exec(
+    /\b(?:my|our)\s+(boss|manager|cfo|ceo|coo|cto|cro|cmo|vp(?: of [a-z]+)?|director(?: of [a-z]+)?|founder|co-?founder|head of [a-z]+|procurement(?: team)?|finance(?: team)?|board|leadership(?: team)?|owner|president|gm)(?:,? [a-z]+,?)?(?: and (?:the |our )?[a-z ]{2,20}?)?\s+(?:decides|decide|makes the (?:call|decision)|signs(?: off)?|sign(?: off)?|approves|approve|has the final say|has to (?:approve|sign)|needs to (?:approve|sign)|will decide|would decide|is the decision|signs the (?:contract|check|cheque|deal))/.exec(
       lower,
     ) ??
     /\b(?:sign[- ]?off|approval|buy[- ]?in)\s+from\s+(?:my|our|the)\s+([a-z][\w &-]{1,30}?)(?=[,.;!]|$| and | before | first)/.exec(
@@ -278,16 +298,16 @@ function extractAuthority(
       lower,
     );
   const noAccess =
-    /\b(?:don't|do not) know who (?:decides|makes|signs|approves)\b|\bno (?:say|influence) (?:in|over)\b|\bcan't (?:get|reach) (?:to )?(?:the )?decision[- ]?maker|\b(?:don't|do not|never) (?:really )?(?:talk|speak) (?:to|with) (?:the |our |my )?(?:decision[- ]?makers?|leadership|execs|executives|boss|ceo|cfo)\b|\b(?:can't|cannot|couldn't) (?:get|loop in|bring in|reach) (?:them|him|her|my boss|our (?:ceo|cfo|vp|boss|leadership))|\b(?:i'?m|i am) (?:just|only) (?:doing|gathering) (?:research|info|information) for (?:someone|somebody|my boss)\b/.test(
+    /\b(?:don't|do not) (?:really )?(?:talk|speak) to (?:the )?(?:people|person|ones?|folks) who (?:decide|make|sign|approve|buy)\b|\b(?:don't|do not) know who (?:decides|makes|signs|approves)\b|\bno (?:say|influence) (?:in|over)\b|\bcan't (?:get|reach) (?:to )?(?:the )?decision[- ]?maker|\b(?:don't|do not|never) (?:really )?(?:talk|speak) (?:to|with) (?:the |our |my )?(?:decision[- ]?makers?|leadership|execs|executives|boss|ceo|cfo)\b|\b(?:can't|cannot|couldn't) (?:get|loop in|bring in|reach) (?:them|him|her|my boss|our (?:ceo|cfo|vp|boss|leadership))|\b(?:i'?m|i am) (?:just|only) (?:doing|gathering) (?:research|info|information) for (?:someone|somebody|my boss)\b/.test(
       lower,
     );
   // A buying committee the prospect sits on, or a champion who can put it in front of the decider.
   const champion =
-    /\b(?:buying |decision |purchasing )?committee\b|\b(?:we|i) decide (?:it )?together\b|\bjoint(?:ly)? decision\b|\b(?:me|i) and (?:my|our) (?:co-?founder|partner|cfo|ceo|coo|cto|boss|manager)\b.*\b(?:decide|sign|approve|call)\b|\bi(?:'ll| will| can| could)? (?:champion|pitch|present|take|bring) (?:it|this|you) (?:internally |to )|\bi can (?:get|bring|loop in) (?:my|our) (?:boss|ceo|cfo|coo|cto|vp|manager|director|founder)\b|\bi(?:'ll| will)? (?:make|give) (?:the|a) recommendation\b|\bi recommend and (?:my|our|the) \w+ (?:signs|approves|decides)\b/.test(
+    /\b(?:two|three|four|five|a few) of us (?:decide|sign|approve)\b|\bi have (?:their|his|her|the ceo's|the cfo's) ear\b|\b(?:she|he|they)(?:'ll| will| can| could) (?:join|hop on|be on) (?:a |the )?call\b|\b(?:buying |decision |purchasing )?committee\b|\b(?:we|i) decide (?:it )?together\b|\bjoint(?:ly)? decision\b|\b(?:me|i) and (?:my|our) (?:co-?founder|partner|cfo|ceo|coo|cto|boss|manager)\b.*\b(?:decide|sign|approve|call)\b|\bi(?:'ll| will| can| could)? (?:champion|pitch|present|take|bring) (?:it|this|you) (?:internally |to )|\bi can (?:get|bring|loop in) (?:my|our) (?:boss|ceo|cfo|coo|cto|vp|manager|director|founder)\b|\bi(?:'ll| will)? (?:make|give) (?:the|a) recommendation\b|\bi recommend and (?:my|our|the) \w+ (?:signs|approves|decides)\b/.test(
       lower,
     );
   const me =
-    /\b(?:i'?m|i am) (?:the )?(?:final |key |main |ultimate )?decision[- ]?maker\b|\bi (?:make|have) the (?:final )?(?:call|decision|say)\b|\bit'?s my (?:call|decision)\b|\bi own the budget\b|\bi (?:sign|approve) (?:off|it|the|purchases)\b|\bi'?(?:ll| will)? ?be (?:the one )?signing\b|\bi can sign\b|\bmy decision\b|\bi decide\b/.test(
+    /\b(?:it'?s |that'?s )?my call\b|\bthe budget is mine\b|\bi approve (?:tools|purchases|it|this|the budget|spend)\b|\b(?:i'?m|i am) (?:the )?(?:final |key |main |ultimate )?decision[- ]?maker\b|\bi (?:make|have) the (?:final )?(?:call|decision|say)\b|\bit'?s my (?:call|decision)\b|\bi own the budget\b|\bi (?:sign|approve) (?:off|it|the|purchases)\b|\bi'?(?:ll| will)? ?be (?:the one )?signing\b|\bi can sign\b|\bmy decision\b|\bi decide\b/.test(
       lower,
     );
 
@@ -325,7 +345,9 @@ function extractRole(text: string): string | undefined {
     );
   if (intro) {
     const phrase = intro[1]!
-      .split(/[,.;!?]| at | for | with | in charge| and i | and we | so | but | here| who /i)[0]!
+      .split(
+        /[,.;!?]| at | for | with | in charge| and | so | but | here| who | on the | on our | of the company| of our company| of this company| in our | in the /i,
+      )[0]!
       .trim();
     if (roleWord.test(phrase) && phrase.split(/\s+/).length <= 7) return tidyRole(phrase);
   }
@@ -333,7 +355,12 @@ function extractRole(text: string): string | undefined {
     /\bi (?:run|lead|head(?: up)?|manage|own)\s+(?:the |our |a )?([a-z][\w &-]{1,30}?)(?:\s+(?:team|department|org|function))?(?=[,.;!?]|$| at | for | and )/i.exec(
       text,
     );
-  if (runs) return `Head of ${titleCase(runs[1]!.trim())}`;
+  // "I run the evaluation" is a task, not a title.
+  if (
+    runs &&
+    !/^(evaluation|process|project|search|trial|pilot|demo|research|selection|call)s?$/i.test(runs[1]!.trim())
+  )
+    return `Head of ${titleCase(runs[1]!.trim())}`;
   return undefined;
 }
 
@@ -413,16 +440,43 @@ function byDate(now: Date, date: Date, note?: string): NonNullable<UpdateQualifi
   return { withinDays: daysBetween(now, date), date: isoDate(date), ...(note ? { note } : {}) };
 }
 
-function extractTimeline(lower: string, now: Date): UpdateQualificationArgs['timeline'] | undefined {
+/**
+ * The words that can say when they buy: a clause about the budget ("it goes into next year's
+ * plan") or about the tools they use dates the budget or the tool, not the purchase.
+ */
+function timelineText(statements: string[]): string {
+  const clauses = statements.flatMap((sentence) => sentence.split(/,\s+|\s+(?:—|–|-)\s+|\s+but\s+|;\s*/i));
+  return normalize(
+    clauses
+      .filter(
+        (clause) =>
+          !/\b(budget|budgets|afford|spend|funds|funding)\b/i.test(clause) ||
+          /\b(freeze|frozen|contract)\b/i.test(clause),
+      )
+      .join('. '),
+  );
+}
+
+function extractTimeline(
+  lower: string,
+  now: Date,
+  askedTimeline = false,
+): UpdateQualificationArgs['timeline'] | undefined {
   const year = now.getUTCFullYear();
   const month = now.getUTCMonth();
   const quarter = Math.floor(month / 3);
 
   const blocker = timelineBlocker(lower);
   if (blocker) {
-    // A date the blocker ends on is the timeline too ("our contract with Clari ends in March").
-    return { ...datedTimeline(lower, now, year, month, quarter), blocker, note: blockerNotes[blocker] };
+    const when = datedTimeline(lower, now, year, month, quarter, askedTimeline);
+    // A contract that ends on a known date is a timeline, not a blocker: ending within the
+    // horizon, they can buy now.
+    if (blocker === 'contract' && when?.withinDays !== undefined)
+      return { ...when, note: 'when the contract ends' };
+    return { ...when, blocker, note: blockerNotes[blocker] };
   }
+  if (askedTimeline && /^(now|right now|asap|immediately|yesterday|today|this week)\b/.test(lower.trim()))
+    return { withinDays: 7, note: 'now' };
   if (
     /\b(no (rush|timeline|timeframe|time frame|plans?)|not (a priority|urgent|any ?time soon)|sometime next year|next year or later|no hurry)\b/.test(
       lower,
@@ -430,7 +484,7 @@ function extractTimeline(lower: string, now: Date): UpdateQualificationArgs['tim
   ) {
     return { withinDays: 365, note: 'no near-term timeline' };
   }
-  return datedTimeline(lower, now, year, month, quarter);
+  return datedTimeline(lower, now, year, month, quarter, askedTimeline);
 }
 
 const blockerNotes = {
@@ -443,7 +497,7 @@ const blockerNotes = {
 /** What holds a purchase back, when the prospect says so. */
 function timelineBlocker(lower: string): NonNullable<UpdateQualificationArgs['timeline']>['blocker'] {
   if (
-    /\b(?:under|locked into|locked in|tied into|stuck in|signed|in the middle of) (?:a |an |our )?(?:\w+[- ])?(?:contract|agreement)\b|\bcontract (?:runs|ends|expires|is up|renews)\b|\b(?:our|the) (?:current )?(?:contract|renewal) (?:with \w+ )?(?:runs|ends|expires|is up|renews)\b|\buntil our contract\b/.test(
+    /\b(?:under|locked into|locked in|tied into|stuck in|signed|in the middle of|have|got) (?:a |an |our )?(?:\w+[- ])?(?:\w+[- ])?(?:contract|agreement)\b|\b(?:contract|agreement) (?:with \w+ )?(?:that )?(?:runs|ends|expires|is up|renews|lasts)\b|\b(?:our|the) (?:current )?(?:contract|renewal) (?:with \w+ )?(?:runs|ends|expires|is up|renews)\b|\buntil our contract\b/.test(
       lower,
     )
   )
@@ -469,16 +523,37 @@ function datedTimeline(
   year: number,
   month: number,
   quarter: number,
+  askedTimeline = false,
 ): UpdateQualificationArgs['timeline'] | undefined {
+  // "Within the next month" is about a month from now; "next month" alone is by its end (below).
+  const spanWord = /\b(?:within|in|over|during) the (?:next|coming) (week|month|quarter|year)\b/.exec(lower);
+  if (spanWord) {
+    const days = unitDays[spanWord[1]!]!;
+    return { withinDays: days, date: isoDate(new Date(now.getTime() + days * 86_400_000)) };
+  }
+  const season = /\b(?:next |this )?(spring|summer|fall|autumn|winter)\b/.exec(lower);
+  if (season) {
+    const start = { spring: 3, summer: 6, fall: 9, autumn: 9, winter: 0 }[season[1] as 'spring'] ?? 0;
+    const next = /\bnext\b/.test(season[0]) || start <= month;
+    return byDate(now, utcDay(next ? year + 1 : year, start, 1), season[1]);
+  }
+  const inYear = /\b(?:until|in|by|before|through|thru) (20\d\d)\b/.exec(lower);
+  if (inYear && Number(inYear[1]) > year) return byDate(now, utcDay(Number(inYear[1]), 0, 1), inYear[1]);
   if (/\b(asap|as soon as possible|right away|immediately|urgent(ly)?|yesterday)\b/.test(lower)) {
     return { withinDays: 14, note: 'as soon as possible' };
   }
   const relative =
-    /\b(?:within|in|in the next|over the next|the next|next|inside of|under|about|around|roughly)\s+(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\b/.exec(
+    /\b(?:within|in|in the next|over the next|the next|next|inside of|under|about|around|roughly|another|for another|for)\s+(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\b/.exec(
       lower,
     );
+  const bare = askedTimeline
+    ? /^(?:maybe |probably |about |around |like )?(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\b/.exec(
+        lower.trim(),
+      )
+    : null;
   const ahead =
     relative ??
+    bare ??
     /\b(\d+|a couple of|a couple|a few|couple|few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|quarter|year)s?\s+(?:from now|out|away|time)\b/.exec(
       lower,
     );
@@ -529,15 +604,21 @@ function datedTimeline(
     return byDate(now, utcDay(targetYear, first ? 6 : 12, 0), half[1]!.toUpperCase());
   }
   const named = new RegExp(
-    String.raw`\b(by|in|before|around|until|for|end of|early|mid|late)?\s*(${months.join('|')})(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?\b`,
+    String.raw`\b(by|in|before|around|until|for|end of|early|mid|late|next|through|thru|starting|from)?\s*(?:next\s+)?(${months.join('|')})(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?\b`,
   ).exec(lower);
-  if (named && (named[1] || named[3])) {
+  if (named && (named[1] || named[3] || askedTimeline)) {
     const monthIndex = months.indexOf(named[2]!);
     const day = named[3] ? Number(named[3]) : undefined;
     let targetYear = year;
     if (monthIndex < month || (monthIndex === month && day !== undefined && day < now.getUTCDate()))
       targetYear++;
-    const target = day ? utcDay(targetYear, monthIndex, day) : utcDay(targetYear, monthIndex + 1, 0);
+    // Early, mid and late name a part of the month; otherwise a month means by its end.
+    const part = named[1] === 'early' ? 10 : named[1] === 'mid' ? 15 : undefined;
+    const target = day
+      ? utcDay(targetYear, monthIndex, day)
+      : part
+        ? utcDay(targetYear, monthIndex, part)
+        : utcDay(targetYear, monthIndex + 1, 0);
     return byDate(now, target);
   }
   return undefined;
@@ -552,7 +633,7 @@ function extractCompetition(
 ): UpdateQualificationArgs['competition'] | undefined {
   const current = new Set<string>();
   const evaluating = new Set<string>();
-  const known = options.competitors ?? defaultCompetitors;
+  const known = [...(options.competitors ?? defaultCompetitors), ...everydayTools];
   const evaluatingVerb =
     /\b(looking at|evaluating|considering|comparing|talking to|trialing|trialling|trying out|demoing|shortlisted|in talks with|also looking)\b/;
   const clauses = statements.flatMap((sentence) =>
@@ -617,13 +698,13 @@ function extractCompetition(
 /** Who is no buyer at all, from what they say about themselves. */
 function extractFit(lower: string, options: ExtractOptions): UpdateQualificationArgs['fit'] | undefined {
   if (
-    /\b(?:i'?m|i am) (?:a |an )?(?:(?:grad|graduate|phd|mba|college|university|high school|undergrad(?:uate)?) )?student\b|\bfor (?:my|a|our) (?:thesis|dissertation|class|course|school project|homework|assignment|university project|college project|capstone)\b|\b(?:school|class|university|college) (?:project|assignment)\b/.test(
+    /\b(?:i'?m|i am) (?:a |an )?(?:(?:grad|graduate|phd|mba|college|university|high school|undergrad(?:uate)?) )?student\b|\bfor (?:my|a|our) (?:thesis|dissertation|class|course|school project|homework|assignment|university project|college project|capstone)\b|\b(?:school|class|university|college) (?:project|assignment)\b|\bi(?:'m| am)? (?:study|studying|majoring in) [\w ]{2,40}? at (?:university|college|school|uni)\b|\bfor my (?:studies|degree|course|coursework)\b/.test(
       lower,
     )
   )
     return { disqualifier: 'student' };
   if (
-    /\b(?:are you|you guys|is brightwave|is your company) hiring\b|\blooking for (?:a |an )?(?:job|position|role|internship)\b|\b(?:job|career) (?:opening|opportunit(?:y|ies)|application)s?\b|\bmy (?:resume|cv|résumé)\b|\bapply(?:ing)? for (?:a |the )?(?:job|role|position)\b/.test(
+    /\b(?:are you|you guys|is brightwave|is your company) hiring\b|\blooking for (?:a |an )?(?:job|position|role|internship)\b|\b(?:job|career) (?:opening|opportunit(?:y|ies)|application)s?\b|\bmy (?:resume|cv|résumé)\b|\bapply(?:ing)? for (?:a |the )?(?:[\w ]{2,30}? )?(?:job|role|position)\b|\b(?:open|any) (?:positions|roles|jobs|openings)\b|\binternships?\b|\blooking for (?:a |an )?new (?:role|job|position)\b|\binterested in the (?:job|role|position)\b/.test(
       lower,
     )
   )
@@ -631,16 +712,23 @@ function extractFit(lower: string, options: ExtractOptions): UpdateQualification
   const competitors = (options.competitors ?? defaultCompetitors).filter(
     (name) => !/^(excel|google sheets|tableau|looker|power bi)$/i.test(name),
   );
-  const worksAt = /\b(?:i|we) (?:work|am|'m) (?:at|for|with) ([a-z][\w.]*(?: [a-z][\w.]*)?)/.exec(lower);
+  // "I work at Gong", "I'm a product manager at Gong", "I'm from BoostUp's marketing team".
+  const worksAt =
+    /\b(?:i|we) (?:work|am|'m) (?:at|for|with) ([a-z][\w.]*(?: [a-z][\w.]*)?)/.exec(lower) ??
+    /\b(?:i'm|i am) (?:a |an |the )?[a-z][\w -]{1,40}? (?:at|for) ([a-z][\w.]*)/.exec(lower) ??
+    /\b(?:i'm|i am|we're|we are) (?:from|with) ([a-z][\w.]*)/.exec(lower);
   if (
     (worksAt && competitors.some((name) => worksAt[1]!.startsWith(name.toLowerCase()))) ||
+    /\b(?:we're|we are) building something similar\b|\bwe sell (?:a )?(?:similar|competing) (?:product|tool|platform)\b|\bcompeting (?:[\w-]+ )?(?:vendor|company|product|provider)\b|\bresearching (?:our )?competitors\b|\bjust benchmarking\b/.test(
+      lower,
+    ) ||
     /\b(?:we're|we are|i'm|i am) (?:building|developing|making) (?:a |an )?(?:similar|competing|rival) (?:product|tool|platform)\b|\b(?:we're|we are) (?:a )?competitors?\b|\bfor (?:our|my) own (?:competing )?product\b|\bcompetitive (?:research|analysis|intel(?:ligence)?)\b/.test(
       lower,
     )
   )
     return { disqualifier: 'competitor' };
   if (
-    /\b(?:buy (?:cheap|followers|likes|backlinks)|seo services|backlinks|casino|crypto (?:investment|opportunity)|viagra|forex signals|we offer (?:lead gen(?:eration)?|seo|web design|outsourc\w+|development) services|guest post|click here|earn \$?\d+ (?:a|per) day)\b|\b(?:fuck|shit|idiot|stupid bot)\b/.test(
+    /\b(?:buy (?:cheap|followers|likes|backlinks)|seo services|backlinks|casino|crypto (?:investment|opportunity)|viagra|forex signals|we offer (?:lead gen(?:eration)?|seo|web design|outsourc\w+|development) services|guest post|click here|earn \$?\d+ (?:a|per) day|you'?ve won|you have won|gift card|claim (?:it|your (?:prize|reward))|limited offer|act now)\b|\b(?:fuck|f\*+|shit|idiots?|stupid bot|garbage company|useless idiots)\b|\$\$\$|^(?:[a-z]*(?:asdf|qwer|zxcv|hjkl|jkl;)[a-z]*\s*)+$/.test(
       lower,
     )
   )
@@ -666,11 +754,17 @@ function extractNeed(
   const patterns = [
     /\b(?:our|the|my) (?:biggest |main |real |key )?(?:problem|challenge|issue|pain|pain point|struggle|goal|priority) (?:is|are) (?:that )?(.{6,200})/i,
     /\b(?:we|i)(?:'re| are| am)? (?:struggling|struggle|having trouble|have trouble|fighting) (?:with |to )?(.{6,200})/i,
-    /\b(?:we|i)(?:'re| are| am) (?:looking|hoping|trying) (?:for|to) (.{6,200})/i,
+    /\b(?:we|i)(?:'re|'m| are| am) (?:looking|hoping|trying|searching) (?:for|to) (.{6,200})/i,
+    /^(?:looking|hoping|trying|searching) (?:for|to) (.{6,200})/i,
+    /\b(?:team|company|we|it|that|which) needs? (?:better|a|an|more|some|help|to) (.{3,200})/i,
+    /\b[\w-]+ (?:needs|need) (?:work|fixing|improving|improvement|an overhaul|help)\b.{0,200}/i,
+    /\b(?:eat|eats|eating|waste|wastes|wasting|burn|burns) (?:up )?(?:\w+ )?(?:hours|days|time|weeks)\b.{0,200}/i,
     /\b(?:we|i) (?:need|want|would like|'d like) (?:to |a |an |better |more )?(.{6,200})/i,
     /\b(?:we|i) (?:can't|cannot|don't) (?:see|tell|trust|predict|forecast|know) (.{6,200})/i,
     // A pain said as a complaint: "our forecasts are always wrong", "nobody trusts the numbers".
-    /\b(?:our|the|my) [\w -]{3,40}? (?:is|are|keeps? being|gets?) (?:always |constantly |often |completely |totally |so |really |still )?(?:wrong|off|broken|a mess|inaccurate|unreliable|slow|painful|manual|outdated|a nightmare|useless)\b.{0,200}/i,
+    /\b(?:our|the|my) [\w -]{3,40}? (?:is|are|keeps? being|gets?) (?:always |constantly |often |completely |totally |so |really |still )?(?:wrong|off|broken|a mess|inaccurate|unreliable|slow|painful|manual|outdated|a nightmare|useless|terrible|awful|bad|poor|a guessing game|guesswork|chaos|chaotic|messy|unpredictable|a pain|a disaster|all over the place)\b.{0,200}/i,
+    /\b(?:deals|forecasts?|numbers|pipeline|reps) (?:keep|keeps) (?:slipping|missing|falling|changing|getting)\b.{0,200}/i,
+    /\b(?:guessing game|flying blind|no visibility|zero visibility|lack of visibility|no insight)\b.{0,200}/i,
     /\b(?:nobody|no one) (?:trusts|believes|uses|updates) .{3,200}/i,
     /\b(?:we|i) (?:keep|kept) (?:losing|missing|wasting|guessing) .{3,200}/i,
     /\b(?:takes|take) (?:forever|ages|hours|days)\b.{0,200}/i,
@@ -699,11 +793,13 @@ function extractNeed(
   if (askedNeed) {
     const answer = statements.find(
       (sentence) =>
-        sentence.split(/\s+/).length >= 4 && !/^(thanks|thank you|ok|okay|sure)\b/i.test(sentence),
+        sentence.split(/\s+/).length >= 2 &&
+        !/^(thanks|thank you|ok|okay|sure|hi|hello|hey|yes|no|nope|not sure|idk|i don't know)\b/i.test(
+          sentence,
+        ),
     );
-    const onlyOtherItems = Boolean(
-      found.budget || found.timeline || found.authority?.isDecisionMaker !== undefined,
-    );
+    // A tool named in the answer ("HubSpot forecasting") still answers the need question.
+    const onlyOtherItems = Boolean(found.budget || found.timeline || found.authority || found.fit);
     if (answer && !onlyOtherItems) return { identified: true, summary: clause(answer) };
   }
   return undefined;

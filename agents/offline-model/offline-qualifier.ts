@@ -12,6 +12,7 @@ import {
   unknownAnswerLine,
 } from '../../core/qualification/qualifier-script.ts';
 import type { UpdateQualificationArgs } from '../../core/qualification/qualifier-tools.ts';
+import { contactDetailsFor } from './extract-contact.ts';
 import { extractSignals, isQuestion, splitSentences } from './extract-signals.ts';
 import { answerFromKnowledge, statedTeamSize } from './knowledge-answer.ts';
 
@@ -51,6 +52,11 @@ export function createOfflineQualifier(options: OfflineQualifierOptions = {}): Q
       if (canRecord && Object.keys(args).length > 0) {
         const result = await request.callTool('update_qualification', args);
         if (!result.isError) answer = JSON.parse(result.content) as ToolAnswer;
+      }
+      // Who they are (name, company, headcount, phone …) goes to the contact, as Claude would record it.
+      if (request.tools.some((tool) => tool.name === 'record_contact_details')) {
+        const details = contactDetailsFor(history, options.competitors ? { tools: options.competitors } : {});
+        if (Object.keys(details).length > 0) await request.callTool('record_contact_details', details);
       }
       const usage = {
         inputTokens: estimateTokens(history.map((turn) => turn.text).join(' ')) + 400,

@@ -56,7 +56,10 @@ export function createClaudeQualifier(options: ClaudeQualifierOptions): Qualifie
           tools.length === 0
             ? undefined
             : extracting
-              ? { type: 'tool', name: 'update_qualification' }
+              ? // Listening only: some tool must be called; with several, Claude picks (and may call both).
+                tools.length === 1
+                ? { type: 'tool', name: tools[0]!.name }
+                : { type: 'any' }
               : { type: 'auto' };
         const stream = client.messages.stream(
           {

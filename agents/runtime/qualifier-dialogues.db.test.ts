@@ -119,8 +119,15 @@ describe.each(models)('$name', ({ name, model }) => {
     expect(qualified[0]).toMatchObject({ outcome: 'QUALIFIED', conversationId: turns[0]!.conversation.id });
     expect((qualified[0]!.reasons as string[]).join(' ')).toMatch(/budget \$50,000 a year meets/);
     const updated = (await h.events(orgId, 'lead.updated')).filter((event) => event.contactId === contactId);
-    expect(updated.length).toBeGreaterThanOrEqual(5);
-    expect(updated.every((event) => (event.fields as string[]).includes('qualification'))).toBe(true);
+    // Every qualification change is announced; so are the tools and title they stated (contact facts).
+    const qualificationUpdates = updated.filter((event) =>
+      (event.fields as string[]).includes('qualification'),
+    );
+    expect(qualificationUpdates.length).toBeGreaterThanOrEqual(5);
+    expect(updated.filter((event) => !qualificationUpdates.includes(event))).toEqual([
+      { orgId, contactId, fields: ['tools'] },
+      { orgId, contactId, fields: ['title'] },
+    ]);
 
     // A thank-you afterwards does not announce the outcome again.
     await h.chat(orgId, (await visitorOf(turns[0]!.conversation.id))!, 'Great, thanks!');

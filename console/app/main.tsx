@@ -22,6 +22,18 @@ interface InboxItem {
   leadScore: number | null;
   lastMessage: string | null;
   assignedToMe: boolean;
+  /** The prospect asked for a person and waits for a rep. */
+  handoff: {
+    status: 'waiting_for_rep';
+    since: string;
+    reason: string | null;
+    noRepAvailableAt: string | null;
+  } | null;
+}
+/** A live `handoff` event: someone asked for a person. */
+interface HandoffNotice {
+  conversationId: string;
+  reason: string | null;
 }
 interface Message {
   id: string;
@@ -62,6 +74,7 @@ interface Panel {
   };
   audit: { id: string; action: string; actorType: string; createdAt: string; outcome: string }[];
   deliveries: Delivery[];
+  briefing: { subject: string; email: string; builtAt: string } | null;
 }
 /** Provider name → `live`, `recorded-only`, ... (the server's start-up report). */
 type Providers = Record<string, string>;
@@ -118,6 +131,15 @@ function deliveryLabel(status: string): string {
   return status;
 }
 
+/** "Waiting for rep" on a conversation whose prospect asked for a person; says when nobody came. */
+function WaitingBadge({ handoff }: { handoff: NonNullable<InboxItem['handoff']> }) {
+  return (
+    <span class="waiting" data-handoff={handoff.status} title={handoff.reason ?? ''}>
+      {handoff.noRepAvailableAt ? 'Waiting for rep · follow up' : 'Waiting for rep'}
+    </span>
+  );
+}
+
 function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
   const recordedOnly = Object.entries(providers).filter(([, mode]) => mode.startsWith('recorded'));
   const [inbox, setInbox] = useState<InboxItem[]>([]);
@@ -127,10 +149,19 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
   const [draft, setDraft] = useState('');
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
+  const [notice, setNotice] = useState<HandoffNotice | null>(null);
 
   useEffect(() => {
     const socket = io('/console', { withCredentials: true });
-    socket.on('conversation', () => setTick((t) => t + 1));
+    socket.on(
+      'conversation',
+      (event: { type: string; state?: string; conversationId: string; reason?: string | null }) => {
+        if (event.type === 'handoff' && event.state === 'waiting_for_rep') {
+          setNotice({ conversationId: event.conversationId, reason: event.reason ?? null });
+        }
+        setTick((t) => t + 1);
+      },
+    );
     return () => socket.close();
   }, []);
   useEffect(() => {
@@ -164,6 +195,23 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
           here for review; set the provider keys to send them.
         </p>
       ) : null}
+      {notice ? (
+        <p class="notice" role="status">
+          A prospect is waiting for a rep{notice.reason ? ` (${notice.reason})` : ''}.{' '}
+          <button
+            type="button"
+            onClick={() => {
+              setOpenId(notice.conversationId);
+              setNotice(null);
+            }}
+          >
+            Open
+          </button>{' '}
+          <button type="button" onClick={() => setNotice(null)}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
       <div class="console">
         <aside>
           <header>
@@ -188,6 +236,7 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
                   <span class={`mode ${item.mode}`}>
                     {item.mode === 'human' ? 'Human' : item.mode === 'ai' ? 'AI' : 'Closed'}
                   </span>
+                  {item.handoff ? <WaitingBadge handoff={item.handoff} /> : null}
                   <strong>{item.contactName ?? item.contactEmail ?? 'Website visitor'}</strong>
                   {item.assignedToMe ? <em> · mine</em> : null}
                   <small>{item.lastMessage ?? ''}</small>
@@ -208,6 +257,7 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
                 <span class={`mode ${conversation.mode}`} data-mode={conversation.mode}>
                   {human ? 'You are answering' : conversation.mode === 'ai' ? 'AI is answering' : 'Closed'}
                 </span>
+                {conversation.handoff ? <WaitingBadge handoff={conversation.handoff} /> : null}
                 {conversation.mode === 'ai' ? (
                   <button type="button" onClick={() => act('/takeover')}>
                     Take over
@@ -282,6 +332,12 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
                 </ul>
               </>
             ) : null}
+            {panel?.briefing ? (
+              <>
+                <h3>Briefing · {new Date(panel.briefing.builtAt).toLocaleString()}</h3>
+                <pre class="briefing">{panel.briefing.email}</pre>
+              </>
+            ) : null}
             <h3>Outbox</h3>
             <ol class="outbox" aria-label="Outbox">
               {panel?.deliveries.map((d) => (
@@ -346,6 +402,8 @@ main{display:flex;flex-direction:column;overflow:hidden}.toolbar{display:flex;ga
 .reply{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e8f0}.reply textarea{flex:1}
 .lead{border-left:1px solid #e2e8f0;overflow:auto;padding:10px}.lead table{border-collapse:collapse;font-size:12px}.lead td{border-bottom:1px solid #f1f5f9;padding:2px 4px;vertical-align:top}
 .providers{margin:0;padding:6px 10px;background:#fef3c7;font-size:12px}
+.notice{margin:0;padding:6px 10px;background:#fee2e2;font-size:13px}.waiting{font-size:11px;padding:1px 6px;border-radius:8px;background:#fecaca;margin-right:6px}
+.briefing{white-space:pre-wrap}
 .outbox{font-size:11px;padding-left:16px}.outbox li{margin-bottom:6px}.outbox .subject{font-weight:600}.outbox .body{white-space:pre-wrap;overflow-wrap:anywhere;color:#334155;max-height:6em;overflow:hidden}
 .lead pre{font-size:11px;background:#f8fafc;padding:6px;white-space:pre-wrap}.audit{font-size:11px;padding-left:16px}.empty{padding:20px;color:#64748b}
 @media (max-width:900px){.console{grid-template-columns:1fr}.lead{border:0}}`;

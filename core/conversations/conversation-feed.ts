@@ -12,6 +12,20 @@ export type ConversationFeedEvent =
   | { type: 'reply.delta'; orgId: string; conversationId: string; inReplyTo: string; delta: string }
   /** The agent started or stopped working on a reply. */
   | { type: 'typing'; orgId: string; conversationId: string; actor: 'agent'; state: 'start' | 'stop' }
+  /**
+   * A prospect waits for a person: `waiting_for_rep` once the best-fit rep is notified (`repId`,
+   * null when the organization has no rep to ask), `no_rep_available` once the agent told the
+   * prospect that nobody could join. A take-over ends it (`mode`).
+   */
+  | {
+      type: 'handoff';
+      orgId: string;
+      conversationId: string;
+      contactId: string;
+      state: 'waiting_for_rep' | 'no_rep_available';
+      repId: string | null;
+      reason: string | null;
+    }
   /** A rep took over, the AI is back, or the conversation closed. */
   | {
       type: 'mode';

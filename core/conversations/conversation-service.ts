@@ -19,6 +19,7 @@ import { getOrganization } from '../organizations.ts';
 import type { Channel, DeliveryResult, OutboundPurpose } from '../outbound-message.ts';
 import { type BantState, type Outcome, readQualification } from '../qualification/bant-state.ts';
 import { openingMessage } from '../qualification/qualifier-script.ts';
+import { getRepBriefing, storeRepBriefing } from '../routing/rep-briefing.ts';
 import { type ConversationServiceDeps, tooManyMessages } from './conversation-deps.ts';
 import {
   type AgentState,
@@ -26,6 +27,7 @@ import {
   closeWithin,
   deliverStored,
   findReply,
+  handoffStateKeys,
   insertOutbound,
   loadConversation,
   prospectActor,
@@ -229,7 +231,10 @@ async function storeInbound(
         channel: conversation.channel,
       });
       for (const entry of audits) await recordAudit(tx, entry);
-      await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body);
+      await learnContactEmail(tx, orgId, conversation.contact_id, inbound.body, {
+        conversationId: conversation.id,
+        messageId: message.id,
+      });
       return { duplicate: false, message };
     },
     { interactive: true },
@@ -496,12 +501,25 @@ export async function takeOverConversation(
       input.repId,
     ]);
     if (!reps[0]) throw notFound('rep');
+    // A prospect waiting for a person has one now: the waiting state ends, and the handoff
+    // workflow's wait with it (`conversation.taken_over`).
     const rows = await tx.query<ConversationRow>(
-      `update conversations set mode = 'human', assigned_rep_id = $2,
-         agent_state = (agent_state - 'handoffRequestedAt' - 'handoffReason') || $3::jsonb, updated_at = now()
+      `update conversations set mode = 'human', assigned_rep_id = $2, waiting_for_rep_since = null,
+         agent_state = (agent_state - $4::text[]) || $3::jsonb, updated_at = now()
        where id = $1 returning *`,
-      [conversation.id, input.repId, JSON.stringify({ takenOverAt: new Date().toISOString() })],
+      [
+        conversation.id,
+        input.repId,
+        JSON.stringify({ takenOverAt: new Date().toISOString() }),
+        handoffStateKeys,
+      ],
     );
+    await emitEvent(tx, 'conversation.taken_over', {
+      orgId: input.orgId,
+      contactId: conversation.contact_id,
+      conversationId: conversation.id,
+      repId: input.repId,
+    });
     await recordAudit(tx, {
       orgId: input.orgId,
       actor: input.actor,
@@ -514,6 +532,20 @@ export async function takeOverConversation(
     return rows[0]!;
   });
   publishMode(deps, row, 'human', row.assigned_rep_id);
+  // The rep who takes over reads the lead as recorded now, not as it was when they were told.
+  try {
+    const current = await getRepBriefing(deps.db, input.orgId, row.contact_id);
+    await storeRepBriefing(deps.db, {
+      orgId: input.orgId,
+      contactId: row.contact_id,
+      repId: input.repId,
+      routingReasons: current?.routingReasons ?? [],
+      occasion: 'taken_over',
+      now: deps.now(),
+    });
+  } catch (error) {
+    deps.log.error({ err: error, conversationId: row.id }, 'rebuilding the rep briefing failed');
+  }
   return toConversationView(row);
 }
 
@@ -525,10 +557,10 @@ export async function handBackConversation(
   const row = await deps.db.transaction(async (tx) => {
     const conversation = await lockOpenConversation(tx, input.orgId, input.conversationId);
     const rows = await tx.query<ConversationRow>(
-      `update conversations set mode = 'ai', assigned_rep_id = null,
-         agent_state = agent_state - 'handoffRequestedAt' - 'handoffReason', updated_at = now()
+      `update conversations set mode = 'ai', assigned_rep_id = null, waiting_for_rep_since = null,
+         agent_state = agent_state - $2::text[], updated_at = now()
        where id = $1 returning *`,
-      [conversation.id],
+      [conversation.id, handoffStateKeys],
     );
     await recordAudit(tx, {
       orgId: input.orgId,

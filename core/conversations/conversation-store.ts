@@ -24,10 +24,27 @@ export interface AgentState {
   outcome?: Outcome;
   handoffRequestedAt?: string;
   handoffReason?: string;
+  /** The rep told about the request, and which request (its `waiting_for_rep_since`) that was. */
+  handoffRepId?: string;
+  handoffNotifiedFor?: string;
+  /** How long that request waits for a take-over (null: not at all), fixed when the rep is told. */
+  handoffWaitMinutes?: number | null;
+  /** The agent told the prospect that nobody is available right now. */
+  handoffUnansweredAt?: string;
   /** The organization's rules handed this conversation over once; they do not again. */
   ruleHandoff?: boolean;
   closedReason?: string;
 }
+
+/** What a request for a person leaves in the agent state; a take-over or hand-back clears it. */
+export const handoffStateKeys = [
+  'handoffRequestedAt',
+  'handoffReason',
+  'handoffRepId',
+  'handoffNotifiedFor',
+  'handoffWaitMinutes',
+  'handoffUnansweredAt',
+] as const satisfies readonly (keyof AgentState)[];
 
 export const agentStateOf = (row: ConversationRow): AgentState => (row.agent_state ?? {}) as AgentState;
 
@@ -182,7 +199,7 @@ export async function closeWithin(
 ): Promise<void> {
   await tx.query(
     `update conversations set mode = 'closed', status = 'closed', agent_state = agent_state || $2::jsonb,
-       updated_at = now() where id = $1`,
+       waiting_for_rep_since = null, updated_at = now() where id = $1`,
     [conversation.id, JSON.stringify({ closedReason: reason } satisfies AgentState)],
   );
   await recordAudit(tx, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type AuditEntry, recordAudit } from '../audit.ts';
 import { aiDisclosure } from '../compliance/ai-disclosure.ts';
 import { handleInboundText, handleOptOut } from '../compliance/opt-out.ts';
+import { applyContactFacts, type ContactFacts, mergeContactFacts } from '../contact-facts.ts';
 import type { ConversationRow, MessageRow } from '../conversations.ts';
 import type { Db } from '../db.ts';
 import { notFound } from '../errors.ts';
@@ -37,6 +38,7 @@ import type {
 } from '../qualification/qualifier-model.ts';
 import { handoffLine, modelFailureLine, question, refusalLine } from '../qualification/qualifier-script.ts';
 import {
+  recordContactDetailsArgsSchema,
   recordOptOutArgsSchema,
   requestHandoffArgsSchema,
   toBantPatch,
@@ -50,11 +52,13 @@ import {
   agentStateOf,
   closeWithin,
   deliverStored,
+  handoffStateKeys,
   insertOutbound,
   markProcessed,
   patchAgentState,
   publishMode,
 } from './conversation-store.ts';
+import { noRepAvailableLine, repAvailability } from './handoff-reply.ts';
 
 /**
  * One turn of a conversation: the answer to one prospect message. In order, first match wins:
@@ -197,6 +201,15 @@ async function runTurn(deps: ConversationServiceDeps, inbound: MessageRow): Prom
  * commands: answered by the compliance module's wording, never by the agent. An opt-out closes
  * the conversation after its one confirmation.
  */
+/** A prospect who asked not to be contacted is no lead to pursue: the outcome says so, once. */
+async function decideOptedOut(tx: Db, deps: ConversationServiceDeps, ctx: TurnContext): Promise<void> {
+  await saveQualification(tx, deps, ctx, [{ fit: { disqualifier: 'opted_out' } }], {
+    decide: true,
+    state: ctx.state,
+  });
+  await flushAudits(tx, ctx);
+}
+
 async function complianceCommand(deps: ConversationServiceDeps, ctx: TurnContext): Promise<boolean> {
   const { inbound, conversation } = ctx;
   const base = {
@@ -231,6 +244,7 @@ async function complianceCommand(deps: ConversationServiceDeps, ctx: TurnContext
       compliance: command.action === 'none' ? 'opted_out' : command.action,
     });
     if (optedOut) {
+      await decideOptedOut(tx, deps, ctx);
       await closeWithin(tx, conversation, 'opt_out', agentActor);
       deps.log.info(
         { orgId: inbound.org_id, conversationId: conversation.id },
@@ -254,7 +268,9 @@ async function extractOnly(deps: ConversationServiceDeps, ctx: TurnContext): Pro
       context: await qualifierContext(deps, ctx),
       history: await conversationHistory(deps, ctx),
       task: 'extract',
-      tools: toolSpecs(['update_qualification'].filter((name) => deps.tools.includes(name))),
+      tools: toolSpecs(
+        ['update_qualification', 'record_contact_details'].filter((name) => deps.tools.includes(name)),
+      ),
       callTool: turn.callTool,
     });
   } catch (error) {
@@ -262,6 +278,7 @@ async function extractOnly(deps: ConversationServiceDeps, ctx: TurnContext): Pro
   }
   await deps.db.transaction(async (tx) => {
     await saveQualification(tx, deps, ctx, turn.patches, { decide: false, state: ctx.state });
+    await saveContactFacts(tx, deps, ctx, turn.contactFacts);
     if (result) await recordAgentTurn(tx, ctx, result);
     await markProcessed(tx, ctx.inbound, { mode: 'human' });
     await flushAudits(tx, ctx);
@@ -297,15 +314,47 @@ async function handOffOnRequest(
 ): Promise<void> {
   const message = await deps.db.transaction(async (tx) => {
     const already = await requestHandoff(tx, ctx, reason);
-    return agentReply(tx, ctx, handoffLine(already, ctx.conversation.id), { handoff: reason });
+    return agentReply(tx, ctx, await handoffReply(tx, deps, ctx, already), { handoff: reason });
   });
   await deliverStored(deps, message);
 }
 
 /**
- * Asks for a person once per request: `conversation.handoff.requested` is emitted unless a
- * request is already pending (until a rep takes over or hands back). The mode stays `ai` until
- * then. Returns whether one was already pending.
+ * The answer to a request for a person: that one will join only while one can; otherwise,
+ * honestly, that nobody is available right now, with a follow-up offered — noted, so the
+ * handoff workflow (core/conversations/rep-handoff.ts) does not say it a second time.
+ */
+async function handoffReply(
+  tx: Db,
+  deps: ConversationServiceDeps,
+  ctx: TurnContext,
+  already: boolean,
+): Promise<string> {
+  const { conversation, organization } = ctx;
+  const now = deps.now();
+  const rows = await tx.query<{ agent_state: AgentState; email: string | null; phone: string | null }>(
+    `select c.agent_state, k.email, k.phone from conversations c
+     join contacts k on k.org_id = c.org_id and k.id = c.contact_id where c.org_id = $1 and c.id = $2`,
+    [conversation.org_id, conversation.id],
+  );
+  const { agent_state: state, email, phone } = rows[0]!;
+  const availability = await repAvailability(tx, organization, now);
+  const told = Boolean(state.handoffUnansweredAt);
+  if (!told && availability.onDuty) return handoffLine(already, conversation.id);
+  if (!told) await patchAgentState(tx, conversation, { handoffUnansweredAt: now.toISOString() });
+  return noRepAvailableLine({
+    afterHours: availability.afterHours,
+    workingHours: organization.settings.workingHours,
+    email,
+    phone,
+  });
+}
+
+/**
+ * Asks for a person once per request: the conversation becomes `waiting_for_rep` and
+ * `conversation.handoff.requested` is emitted, unless a request is already pending (until a rep
+ * takes over or hands back). The mode stays `ai` until then. Returns whether one was already
+ * pending.
  */
 async function requestHandoff(tx: Db, ctx: TurnContext, reason: string): Promise<boolean> {
   const { conversation, inbound } = ctx;
@@ -315,10 +364,20 @@ async function requestHandoff(tx: Db, ctx: TurnContext, reason: string): Promise
   );
   const state = agentStateOf(rows[0]!);
   if (state.handoffRequestedAt) return true;
-  await patchAgentState(tx, conversation, {
-    handoffRequestedAt: new Date().toISOString(),
-    handoffReason: reason,
-  });
+  // Millisecond precision on purpose: the workflow names the request by this instant.
+  const now = new Date();
+  await tx.query(
+    `update conversations set waiting_for_rep_since = $3,
+       agent_state = (agent_state - $4::text[]) || $5::jsonb, updated_at = now()
+     where org_id = $1 and id = $2`,
+    [
+      conversation.org_id,
+      conversation.id,
+      now,
+      handoffStateKeys,
+      JSON.stringify({ handoffRequestedAt: now.toISOString(), handoffReason: reason } satisfies AgentState),
+    ],
+  );
   await emitEvent(tx, 'conversation.handoff.requested', {
     orgId: conversation.org_id,
     contactId: conversation.contact_id,
@@ -339,6 +398,8 @@ async function requestHandoff(tx: Db, ctx: TurnContext, reason: string): Promise
 
 interface ToolSession {
   patches: BantPatch[];
+  /** What the prospect said about themselves (`record_contact_details`), saved with the turn. */
+  contactFacts: ContactFacts[];
   handoffReason: string | null;
   optOut: boolean;
   invalidCalls: number;
@@ -356,6 +417,7 @@ function createToolSession(deps: ConversationServiceDeps, ctx: TurnContext): Too
     : null;
   const session: ToolSession = {
     patches: [],
+    contactFacts: [],
     handoffReason: null,
     optOut: false,
     invalidCalls: 0,
@@ -402,6 +464,13 @@ function createToolSession(deps: ConversationServiceDeps, ctx: TurnContext): Too
           }),
         };
       }
+      if (name === 'record_contact_details') {
+        const parsed = recordContactDetailsArgsSchema.safeParse(input ?? {});
+        if (!parsed.success) return ignore(z.prettifyError(parsed.error));
+        session.contactFacts.push(parsed.data);
+        // Whether a fact is applied is decided on saving; the model is not told about other contacts.
+        return { isError: false, content: JSON.stringify({ recorded: true }) };
+      }
       if (name === 'record_opt_out') {
         const parsed = recordOptOutArgsSchema.safeParse(input ?? {});
         if (!parsed.success) return ignore(z.prettifyError(parsed.error));
@@ -427,7 +496,8 @@ async function qualifierContext(deps: ConversationServiceDeps, ctx: TurnContext)
     missing: missingItems(ctx.qualification.bant),
     rules: ctx.rules.qualification,
     outcome: ctx.state.outcome ? { outcome: ctx.state.outcome, reasons: ctx.qualification.reasons } : null,
-    handoffRequested: Boolean(ctx.state.handoffRequestedAt),
+    // Once the prospect was told nobody is free, the model must not promise a person again.
+    handoffRequested: Boolean(ctx.state.handoffRequestedAt) && !ctx.state.handoffUnansweredAt,
     firstName: ctx.contact.first_name,
     reachable: ctx.contact.reachable || ctx.conversation.channel !== 'web',
     agentTurns: ctx.state.agentTurns ?? 0,
@@ -540,6 +610,7 @@ async function modelTurn(deps: ConversationServiceDeps, ctx: TurnContext): Promi
         ? await insertOutbound(tx, conversation, { ...optOut.confirmation, inReplyTo: inbound.id })
         : null;
       await markProcessed(tx, inbound, { compliance: 'opted_out', by: 'model' });
+      await decideOptedOut(tx, deps, ctx);
       await closeWithin(tx, conversation, 'opt_out', agentActor);
       return message;
     });
@@ -559,6 +630,7 @@ async function modelTurn(deps: ConversationServiceDeps, ctx: TurnContext): Promi
       decide: live.mode === 'ai',
       state: agentStateOf(live),
     });
+    await saveContactFacts(tx, deps, ctx, session.contactFacts);
     if (live.mode !== 'ai' || live.status !== 'open') {
       // A rep took over (or the conversation closed) while the model was thinking: stay silent.
       await markProcessed(tx, inbound, { suppressed: `mode ${live.mode}` });
@@ -712,6 +784,25 @@ async function saveQualification(
     });
   }
   return next;
+}
+
+/** The turn's contact facts onto the contact, with this message as their source. */
+async function saveContactFacts(
+  tx: Db,
+  deps: ConversationServiceDeps,
+  ctx: TurnContext,
+  statements: ContactFacts[],
+): Promise<void> {
+  if (statements.length === 0) return;
+  const { audits } = await applyContactFacts(tx, {
+    orgId: ctx.conversation.org_id,
+    contactId: ctx.conversation.contact_id,
+    facts: mergeContactFacts(statements),
+    origin: { conversationId: ctx.conversation.id, messageId: ctx.inbound.id },
+    actor: agentActor,
+    now: deps.now(),
+  });
+  ctx.audits.push(...audits);
 }
 
 async function recordAgentTurn(tx: Db, ctx: TurnContext, result: QualifierTurnResult): Promise<void> {

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { Actor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import { recordConsent } from '../compliance/consent.ts';
+import { applyContactFacts, type ContactFactsOrigin } from '../contact-facts.ts';
 import type { Db } from '../db.ts';
 import { DomainError } from '../errors.ts';
-import { emitEvent } from '../events.ts';
 import { upsertLead } from '../leads.ts';
 import { enforceRateLimit, perMinute, type RateLimitSettings } from '../rate-limits.ts';
 import { storableText } from '../storable-text.ts';
@@ -250,36 +250,27 @@ export const mentionsEmail = (text: string): boolean => emailInText.test(text);
 
 /**
  * A prospect who types their email address in a chat has said who they are: the contact
- * learns it, unless it has one already or the address belongs to another contact of the
- * organization (linking two contacts is a merge, which is not done silently here).
+ * learns it as it arrives, by the rules of every stated fact (`applyContactFacts`): unless it has
+ * one already or the address belongs to another contact of the organization (linking two
+ * contacts is a merge, which is not done silently here; the address is kept as a conflict).
  */
 export async function learnContactEmail(
   tx: Db,
   orgId: string,
   contactId: string,
   text: string,
+  origin: ContactFactsOrigin = {},
 ): Promise<boolean> {
   const email = emailInText.exec(text)?.[0]?.toLowerCase();
-  if (!email || !z.email().safeParse(email).success) return false;
-  const taken = await tx.query(
-    'select 1 from contacts where org_id = $1 and lower(email) = $2 and id <> $3',
-    [orgId, email, contactId],
-  );
-  if (taken[0]) return false;
-  const rows = await tx.query<{ id: string }>(
-    `update contacts set email = $3, updated_at = now() where org_id = $1 and id = $2 and email is null returning id`,
-    [orgId, contactId, email],
-  );
-  if (!rows[0]) return false;
-  await emitEvent(tx, 'lead.updated', { orgId, contactId, fields: ['email'] });
-  await recordAudit(tx, {
+  if (!email) return false;
+  const { applied, audits } = await applyContactFacts(tx, {
     orgId,
-    actor: { type: 'prospect', id: contactId },
-    action: 'lead.email_learned',
-    entityType: 'contact',
-    entityId: contactId,
     contactId,
-    details: { source: 'conversation' },
+    facts: { email },
+    origin,
+    actor: { type: 'prospect', id: contactId },
+    now: new Date(),
   });
-  return true;
+  for (const entry of audits) await recordAudit(tx, entry);
+  return applied.includes('email');
 }

@@ -64,7 +64,14 @@ export const competitionSchema = z.looseObject({
 });
 
 /** Reasons a prospect is no fit at all, whatever their budget or timeline. */
-export const disqualifiers = ['student', 'job_seeker', 'competitor', 'spam', 'not_interested'] as const;
+export const disqualifiers = [
+  'student',
+  'job_seeker',
+  'competitor',
+  'spam',
+  'not_interested',
+  'opted_out',
+] as const;
 export type Disqualifier = (typeof disqualifiers)[number];
 
 export const fitSchema = z.looseObject({

@@ -90,6 +90,7 @@ const noFit: Record<Disqualifier, string> = {
   competitor: 'works for a competitor',
   spam: 'spam or abuse',
   not_interested: 'not interested',
+  opted_out: 'asked not to be contacted',
 };
 
 const blockerReason: Record<NonNullable<NonNullable<BantState['timeline']>['blocker']>, string> = {

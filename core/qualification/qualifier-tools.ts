@@ -104,6 +104,39 @@ export const recordOptOutArgsSchema = z.strictObject({
   reason: text(300).optional(),
 });
 
+// Email, phone and website are taken as written: `core/contact-facts.ts` checks each on its own,
+// so one mistyped value does not lose the others of the call.
+export const recordContactDetailsArgsSchema = z
+  .strictObject({
+    firstName: text(100).optional().describe("The prospect's first name, as they gave it."),
+    lastName: text(100).optional().describe("The prospect's last (family) name."),
+    email: text(320).optional().describe('Their email address.'),
+    phone: text(40)
+      .optional()
+      .describe('Their phone number, with the country code when they gave one (+1 415 555 0199).'),
+    company: text(200).optional().describe('The company they work for, e.g. "Northwind Logistics".'),
+    title: text(200).optional().describe('Their job title, e.g. "VP of Sales".'),
+    companySize: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .optional()
+      .describe(
+        "Employees of the whole company (a 300-person company → 300); the sales team's size only if that is all they said.",
+      ),
+    industry: text(100).optional().describe("Their company's industry, e.g. fintech, logistics, healthcare."),
+    country: text(100).optional().describe('The country they or their company are based in, e.g. Germany.'),
+    website: text(500).optional().describe("Their company's website or domain, e.g. northwind.io."),
+    tools: z
+      .array(text(100))
+      .max(20)
+      .optional()
+      .describe('Software they say they use today, e.g. ["Salesforce", "spreadsheets"].'),
+  })
+  .describe('Record what the prospect just said about who they are and their company.');
+export type RecordContactDetailsArgs = z.infer<typeof recordContactDetailsArgsSchema>;
+
 export const qualifierTools = {
   update_qualification: {
     description:
@@ -111,6 +144,14 @@ export const qualifierTools = {
       'Call it whenever they share any of these; only include what they actually said. It returns ' +
       'what is still missing and, once enough is known, the qualification outcome.',
     schema: updateQualificationArgsSchema,
+  },
+  record_contact_details: {
+    description:
+      'Record facts the prospect states about themselves or their company: name, email, phone, company, ' +
+      'job title, company size, industry, country, website, tools they use. Call it whenever they state ' +
+      'any of these; only include what they actually said. A fact that disagrees with what the team ' +
+      'already has is kept for the team to check, so never argue about it.',
+    schema: recordContactDetailsArgsSchema,
   },
   request_handoff: {
     description:

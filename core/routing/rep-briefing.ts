@@ -37,8 +37,13 @@ export interface BriefingInput {
   routingReasons: string[];
   /** What the agent committed to in the conversation, as said. */
   promises: string[];
+  /** Why the rep gets it: the lead was routed to them (default), asked for a person, or was taken over. */
+  occasion?: BriefingOccasion;
   now: Date;
 }
+
+export const briefingOccasions = ['routed', 'handoff', 'taken_over'] as const;
+export type BriefingOccasion = (typeof briefingOccasions)[number];
 
 export interface RepBriefing {
   subject: string;
@@ -162,10 +167,16 @@ export function composeRepBriefing(input: BriefingInput): RepBriefing {
     ? input.promises.map((promise) => `- "${promise}"`)
     : ['- Nothing: the agent made no commitments in the conversation.'];
   const nextStep = suggestNextStep(input);
+  const occasion = input.occasion ?? 'routed';
+  const headline = {
+    routed: `QuotaHit routed a new lead to you: ${name} (${company}), lead score ${scoreText}.`,
+    handoff: `${name} (${company}) asked for a person and is waiting in the conversation: take it over in the QuotaHit console. Lead score ${scoreText}.`,
+    taken_over: `You took over the conversation with ${name} (${company}), lead score ${scoreText}.`,
+  }[occasion];
   const email = [
     `Hi ${input.repName},`,
     '',
-    `QuotaHit routed a new lead to you: ${name} (${company}), lead score ${scoreText}.`,
+    headline,
     '',
     'WHO',
     ...who,
@@ -187,7 +198,9 @@ export function composeRepBriefing(input: BriefingInput): RepBriefing {
   ].join('\n');
   const budget = annualBudgetCents(input.qualification.bant);
   const text = [
-    `QuotaHit: new lead ${name} (${company}), score ${scoreText}`,
+    occasion === 'handoff'
+      ? `QuotaHit: ${name} (${company}) asked for a person and is waiting; take over in the console`
+      : `QuotaHit: ${occasion === 'routed' ? 'new lead' : 'lead'} ${name} (${company}), score ${scoreText}`,
     budget !== undefined ? `budget ${formatUsd(budget)}/yr` : null,
     input.promises.length ? `${input.promises.length} promise(s) to keep` : null,
     `Next: ${nextStep}`,
@@ -196,7 +209,12 @@ export function composeRepBriefing(input: BriefingInput): RepBriefing {
     .filter(Boolean)
     .join('. ')
     .replace(/\.\./g, '.');
-  return { subject: `New lead: ${name} (${company}) — score ${scoreText}`, email, text };
+  const subject = {
+    routed: `New lead: ${name} (${company}) — score ${scoreText}`,
+    handoff: `Waiting for you: ${name} (${company}) asked for a person`,
+    taken_over: `Briefing: ${name} (${company}) — score ${scoreText}`,
+  }[occasion];
+  return { subject, email, text };
 }
 
 // First-person commitments: "I'll send", "we will follow up", "someone from our team will call".
@@ -235,7 +253,14 @@ interface BriefingContactRow {
 /** Gathers the lead, its qualification, score and the agent's messages, and writes the briefing. */
 export async function buildRepBriefing(
   db: Db,
-  input: { orgId: string; contactId: string; repName: string; routingReasons: string[]; now: Date },
+  input: {
+    orgId: string;
+    contactId: string;
+    repName: string;
+    routingReasons: string[];
+    occasion?: BriefingOccasion;
+    now: Date;
+  },
 ): Promise<RepBriefing> {
   const rows = await db.query<BriefingContactRow>(
     `select first_name, last_name, email, phone, title, company_name, company_size, industry, country,
@@ -275,6 +300,123 @@ export async function buildRepBriefing(
     breakdown,
     routingReasons: input.routingReasons,
     promises: findPromises(agentMessages),
+    occasion: input.occasion,
     now: input.now,
   });
+}
+
+/** A lead's current briefing (`rep_briefings`), as the console shows it. */
+export interface StoredRepBriefing extends RepBriefing {
+  repId: string | null;
+  occasion: BriefingOccasion;
+  routingReasons: string[];
+  builtAt: string;
+}
+
+interface StoredBriefingRow {
+  rep_id: string | null;
+  occasion: BriefingOccasion;
+  routing_reasons: string[];
+  subject: string;
+  email: string;
+  text: string;
+  built_at: Date;
+}
+
+const toStoredBriefing = (row: StoredBriefingRow): StoredRepBriefing => ({
+  repId: row.rep_id,
+  occasion: row.occasion,
+  routingReasons: row.routing_reasons ?? [],
+  subject: row.subject,
+  email: row.email,
+  text: row.text,
+  builtAt: row.built_at.toISOString(),
+});
+
+export async function getRepBriefing(
+  db: Db,
+  orgId: string,
+  contactId: string,
+): Promise<StoredRepBriefing | null> {
+  const rows = await db.query<StoredBriefingRow>(
+    'select * from rep_briefings where org_id = $1 and contact_id = $2',
+    [orgId, contactId],
+  );
+  return rows[0] ? toStoredBriefing(rows[0]) : null;
+}
+
+/**
+ * Builds the lead's briefing from what is recorded now and keeps it as the lead's current one.
+ * The contact row is share-locked first: a fact written meanwhile waits for this to commit, so the
+ * refresh its event starts finds this briefing and rebuilds it — a briefing never misses a fact.
+ */
+export async function storeRepBriefing(
+  db: Db,
+  input: {
+    orgId: string;
+    contactId: string;
+    repId: string | null;
+    routingReasons: string[];
+    occasion: BriefingOccasion;
+    now: Date;
+  },
+): Promise<StoredRepBriefing> {
+  return db.transaction(async (tx) => {
+    await tx.query('select 1 from contacts where org_id = $1 and id = $2 for share', [
+      input.orgId,
+      input.contactId,
+    ]);
+    const reps = input.repId
+      ? await tx.query<{ name: string | null; email: string }>(
+          'select name, email from users where org_id = $1 and id = $2',
+          [input.orgId, input.repId],
+        )
+      : [];
+    const repName = reps[0] ? (reps[0].name ?? reps[0].email) : 'team';
+    const briefing = await buildRepBriefing(tx, { ...input, repName });
+    const rows = await tx.query<StoredBriefingRow>(
+      `insert into rep_briefings (org_id, contact_id, rep_id, occasion, routing_reasons, subject, email, text, built_at)
+       values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
+       on conflict (org_id, contact_id) do update set rep_id = excluded.rep_id, occasion = excluded.occasion,
+         routing_reasons = excluded.routing_reasons, subject = excluded.subject, email = excluded.email,
+         text = excluded.text, built_at = excluded.built_at
+       returning *`,
+      [
+        input.orgId,
+        input.contactId,
+        reps[0] ? input.repId : null,
+        input.occasion,
+        JSON.stringify(input.routingReasons),
+        briefing.subject,
+        briefing.email,
+        briefing.text,
+        input.now,
+      ],
+    );
+    return toStoredBriefing(rows[0]!);
+  });
+}
+
+/**
+ * Rebuilds the lead's briefing, if a rep was ever briefed on it, from the facts, score and outcome
+ * recorded now (the `rep-briefing-refresh` workflow, on every change of them). Leads no rep was
+ * briefed on have nothing to refresh.
+ */
+export async function refreshRepBriefing(
+  db: Db,
+  orgId: string,
+  contactId: string,
+  now: Date = new Date(),
+): Promise<{ refreshed: boolean }> {
+  const current = await getRepBriefing(db, orgId, contactId);
+  if (!current) return { refreshed: false };
+  await storeRepBriefing(db, {
+    orgId,
+    contactId,
+    repId: current.repId,
+    routingReasons: current.routingReasons,
+    occasion: current.occasion,
+    now,
+  });
+  return { refreshed: true };
 }

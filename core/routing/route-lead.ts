@@ -21,7 +21,7 @@ import {
   releaseFinishedAssignments,
   takeNextQueued,
 } from './lead-assignments.ts';
-import { buildRepBriefing } from './rep-briefing.ts';
+import { storeRepBriefing } from './rep-briefing.ts';
 import { type LeadProfile, loadRepCandidates, selectRep } from './rep-selection.ts';
 import { chooseMode, type ModeChoice, type RoutingFacts, routingFactsOf } from './route-rules.ts';
 import { type RoutingMode, readRoutingSettings } from './routing-settings.ts';
@@ -144,7 +144,9 @@ async function lockContact(tx: Db, orgId: string, contactId: string): Promise<Ro
   return rows[0];
 }
 
-function leadProfileOf(contact: RoutingContactRow): LeadProfile {
+export function leadProfileOf(
+  contact: Pick<RoutingContactRow, 'country' | 'phone' | 'timezone' | 'industry' | 'enrichment'>,
+): LeadProfile {
   const enrichment = readEnrichedFields(contact.enrichment?.fields);
   const industries = [contact.industry, enrichment.industry?.value ?? null].filter(
     (industry, i, all): industry is string => Boolean(industry) && all.indexOf(industry) === i,
@@ -463,11 +465,13 @@ async function briefRep(
   if (!rep) return { mode: 'B', repId, notified: false, skipped: 'the rep no longer exists' };
   const now = clock(deps);
   const settings = readRoutingSettings((await getOrganization(deps.db, orgId)).settings);
-  const briefing = await buildRepBriefing(deps.db, {
+  // Kept as the lead's current briefing, so later facts rebuild it (refreshRepBriefing).
+  const briefing = await storeRepBriefing(deps.db, {
     orgId,
     contactId,
-    repName: rep.name ?? rep.email,
+    repId,
     routingReasons: assignment.reasons,
+    occasion: 'routed',
     now,
   });
   const deliver = deps.deliver ?? deps.conversations.deliver;

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.ts';
 import { systemActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import { canonicalJson } from '../canonical-json.ts';
+import { readFieldSources } from '../contact-facts.ts';
 import type { Db } from '../db.ts';
 import { readEnrichedFields } from '../enrichment/enrichment-provider.ts';
 import { notFound } from '../errors.ts';
@@ -20,8 +21,8 @@ export type ScoreTrigger =
   | 'profile.changed';
 
 /** The columns scoring reads: only what the model needs, so bulk re-scoring moves little data. */
-export const scoringColumns = `id, title, company_size, industry, country, source, status, lead_score,
-  enrichment -> 'fields' as enrichment_fields, qualification -> 'bant' as bant,
+export const scoringColumns = `id, title, company_size, industry, country, source, status, lead_score, tools,
+  field_sources, enrichment -> 'fields' as enrichment_fields, qualification -> 'bant' as bant,
   qualification -> 'engagement' as engagement`;
 
 export interface ScoringRow {
@@ -33,12 +34,20 @@ export interface ScoringRow {
   source: string | null;
   status: string;
   lead_score: number | null;
+  tools: string[] | null;
+  field_sources: unknown;
   enrichment_fields: unknown;
   bant: unknown;
   engagement: unknown;
 }
 
 export function scoringInputOf(row: ScoringRow): ScoringInput {
+  const recorded = readFieldSources(row.field_sources);
+  const sources: NonNullable<ScoringInput['contact']['sources']> = {};
+  for (const field of ['title', 'companySize', 'industry', 'country', 'tools'] as const) {
+    const source = recorded[field]?.source;
+    if (source) sources[field] = source;
+  }
   return {
     contact: {
       title: row.title,
@@ -46,6 +55,8 @@ export function scoringInputOf(row: ScoringRow): ScoringInput {
       industry: row.industry,
       country: row.country,
       source: row.source,
+      tools: row.tools,
+      sources,
     },
     enrichment: readEnrichedFields(row.enrichment_fields),
     qualification: readQualificationSignals({ bant: row.bant, engagement: row.engagement }),

@@ -571,3 +571,59 @@ describe('qualification data', () => {
     expect(readQualificationSignals(null)).toEqual({});
   });
 });
+
+describe('facts the prospect stated in conversation', () => {
+  const stated = {
+    title: 'conversation',
+    companySize: 'conversation',
+    industry: 'conversation',
+    country: 'conversation',
+    tools: 'conversation',
+  };
+
+  it('say so in their reasons, for the same points as any contact field', () => {
+    const said = lead({
+      contact: {
+        title: 'VP of Sales',
+        companySize: 300,
+        industry: 'Software',
+        country: 'DE',
+        tools: ['Salesforce', 'HubSpot'],
+        sources: stated,
+      },
+    });
+    const entered = lead({
+      contact: { title: 'VP of Sales', companySize: 300, industry: 'Software', country: 'DE' },
+    });
+    expect(signal('companySize', said).reason).toBe(
+      '300 employees, stated in conversation, is in the 51–500 band',
+    );
+    expect(signal('decisionMaker', said).reason).toBe(
+      'VP of Sales, stated in conversation, is a decision maker',
+    );
+    expect(signal('icpMatch', said).reason).toBe('Software, stated in conversation, is a target industry');
+    expect(signal('geography', said).reason).toBe(
+      'DE, stated in conversation, is in the target region Europe, Middle East and Africa',
+    );
+    const everywhere = profileWith({ regions: [], countries: [] });
+    expect(signal('geography', said, everywhere).reason).toBe(
+      'DE, stated in conversation: the profile sells everywhere',
+    );
+    expect(signal('techFit', said).reason).toBe('uses Salesforce and HubSpot, stated in conversation');
+    for (const name of ['companySize', 'decisionMaker', 'icpMatch', 'geography'] as const) {
+      expect(signal(name, said).points).toBe(signal(name, entered).points);
+    }
+    // A field from a form or the API needs no attribution.
+    expect(signal('companySize', entered).reason).toBe('300 employees is in the 51–500 band');
+  });
+
+  it('count the tools list that fits better: the stated one or the enriched one', () => {
+    const enrichment: EnrichedFields = {
+      techStack: { value: ['Salesforce', 'HubSpot'], source: 'perplexity' },
+    };
+    const fewer = lead({ contact: { tools: ['spreadsheets'], sources: stated }, enrichment });
+    expect(signal('techFit', fewer).reason).toBe('uses Salesforce and HubSpot (source: perplexity)');
+    const only = lead({ contact: { tools: ['Salesforce'], sources: stated } });
+    expect(signal('techFit', only).reason).toBe('uses Salesforce, stated in conversation');
+  });
+});

@@ -39,6 +39,13 @@ export interface ScoringInput {
     industry: string | null;
     country: string | null;
     source: string | null;
+    /** Tools the prospect said they use. */
+    tools?: string[] | null;
+    /**
+     * Where contact fields came from, when recorded (`contacts.field_sources`): a field the
+     * prospect stated in conversation says so in its reason.
+     */
+    sources?: Partial<Record<StatedField, string>>;
   };
   enrichment: EnrichedFields;
   qualification: QualificationSignals;
@@ -46,15 +53,24 @@ export interface ScoringInput {
 
 export const unknownReason = 'unknown';
 
+/** The contact fields the model reads whose provenance it reports. */
+export type StatedField = 'title' | 'companySize' | 'industry' | 'country' | 'tools';
+/** The source of a contact field the prospect stated in conversation. */
+const statedSource = 'stated';
+/** "300 employees" → "300 employees, stated in conversation," before the rest of the reason. */
+function said(label: string, source: string, punctuation = ','): string {
+  return source === statedSource ? `${label}, stated in conversation${punctuation}` : label;
+}
+
 interface Assessment {
   fit: number;
   reason: string;
-  /** Where the data came from: "contact", "conversation", or an enrichment provider. */
+  /** Where the data came from: "contact", "stated" (a contact field said in conversation), "conversation", or an enrichment provider. */
   sources: string[];
 }
 
 // What the prospect told us needs no attribution; enrichment names its provider.
-const firstHand = new Set(['contact', 'conversation']);
+const firstHand = new Set(['contact', 'conversation', statedSource]);
 function explain({ reason, sources }: Assessment): string {
   const providers = sources.filter((source) => !firstHand.has(source));
   return providers.length === 0 ? reason : `${reason} (source: ${providers.join(', ')})`;
@@ -126,24 +142,26 @@ function compile(profile: ScoringProfile): CompiledProfile {
 function known<T>(
   contactValue: T | null | undefined,
   enriched: { value: T; source: string } | undefined,
+  recorded?: string,
 ): { value: T; source: string } | null {
   if (contactValue !== null && contactValue !== undefined && contactValue !== '')
-    return { value: contactValue, source: 'contact' };
+    return { value: contactValue, source: recorded === 'conversation' ? statedSource : 'contact' };
   return enriched ?? null;
 }
 
 const icpMatch: Signal = ({ contact, enrichment }, profile) => {
-  const industry = known(contact.industry, enrichment.industry);
+  const industry = known(contact.industry, enrichment.industry, contact.sources?.industry);
   if (!industry) return null;
   const sources = [industry.source];
   const name = industry.value;
+  const subject = said(name, industry.source);
   if (containsAny(name, profile.excludedIndustries))
-    return { fit: 0, reason: `${name} is an excluded industry`, sources };
+    return { fit: 0, reason: `${subject} is an excluded industry`, sources };
   if (containsAny(name, profile.industries))
-    return { fit: 1, reason: `${name} is a target industry`, sources };
+    return { fit: 1, reason: `${subject} is a target industry`, sources };
   if (containsAny(name, profile.adjacentIndustries))
-    return { fit: 0.5, reason: `${name} is an adjacent industry`, sources };
-  return { fit: 0, reason: `${name} is not a target industry`, sources };
+    return { fit: 0.5, reason: `${subject} is an adjacent industry`, sources };
+  return { fit: 0, reason: `${subject} is not a target industry`, sources };
 };
 
 // One formatter for all: `toLocaleString` builds a new one on every call, which is slow in bulk.
@@ -155,9 +173,9 @@ export function bandLabel(band: CompanySizeBand): string {
 }
 
 const companySize: Signal = ({ contact, enrichment }, profile) => {
-  const size = known(contact.companySize, enrichment.companySize);
+  const size = known(contact.companySize, enrichment.companySize, contact.sources?.companySize);
   if (!size) return null;
-  const employees = `${count(size.value)} ${size.value === 1 ? 'employee' : 'employees'}`;
+  const employees = said(`${count(size.value)} ${size.value === 1 ? 'employee' : 'employees'}`, size.source);
   const index = profile.profile.companySizeBands.findIndex(
     (b) => size.value >= b.min && (b.max === null || size.value <= b.max),
   );
@@ -188,6 +206,7 @@ const decisionMaker: Signal = ({ contact, enrichment, qualification }, profile) 
   if (contact.title) {
     title = contact.title;
     seniority = classifySeniority(title);
+    if (contact.sources?.title === 'conversation') source = statedSource;
   } else if (authority?.role) {
     title = authority.role;
     seniority = classifySeniority(title);
@@ -198,7 +217,7 @@ const decisionMaker: Signal = ({ contact, enrichment, qualification }, profile) 
   }
   if (!seniority) return null;
   const sources = [source];
-  const who = title ?? `${seniorityLabel[seniority]} seniority`;
+  const who = title ? said(title, source) : `${seniorityLabel[seniority]} seniority`;
 
   if (profile.profile.targetSeniorities.includes(seniority)) {
     const inFunction =
@@ -250,15 +269,23 @@ function listing(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-const techFit: Signal = ({ enrichment }, profile) => {
-  const stack = enrichment.techStack;
+const techFit: Signal = ({ contact, enrichment }, profile) => {
+  const statedTools = contact.tools?.length
+    ? { value: contact.tools, source: contact.sources?.tools === 'conversation' ? statedSource : 'contact' }
+    : null;
   // An empty list means the provider found nothing, not that the company uses nothing.
-  if (!stack || stack.value.length === 0) return null;
+  const found = enrichment.techStack?.value.length ? enrichment.techStack : null;
+  const matching = (list: { value: string[] } | null) =>
+    list ? list.value.filter((tech) => containsAny(tech, profile.techStack)) : [];
+  // A prospect names a few of their tools, a provider others: the list that shows more fit counts.
+  const stack = matching(found).length > matching(statedTools).length ? found : (statedTools ?? found);
+  if (!stack) return null;
   const sources = [stack.source];
-  const matched = stack.value.filter((tech) => containsAny(tech, profile.techStack));
-  if (matched.length >= 2) return { fit: 1, reason: `uses ${listing(matched)}`, sources };
-  if (matched.length === 1) return { fit: 0.6, reason: `uses ${matched[0]}`, sources };
-  return { fit: 0, reason: 'uses none of the target technologies', sources };
+  const matched = matching(stack);
+  const uses = (what: string) => (stack.source === statedSource ? `${what}, stated in conversation` : what);
+  if (matched.length >= 2) return { fit: 1, reason: uses(`uses ${listing(matched)}`), sources };
+  if (matched.length === 1) return { fit: 0.6, reason: uses(`uses ${matched[0]}`), sources };
+  return { fit: 0, reason: uses('uses none of the target technologies'), sources };
 };
 
 const growth: Signal = ({ enrichment }, _profile, now) => {
@@ -294,18 +321,21 @@ const growth: Signal = ({ enrichment }, _profile, now) => {
 const geography: Signal = ({ contact, enrichment }, { profile }) => {
   const fromContact = countryCode(contact.country);
   const country = fromContact
-    ? { value: fromContact, source: 'contact' }
+    ? { value: fromContact, source: contact.sources?.country === 'conversation' ? statedSource : 'contact' }
     : (enrichment.country ?? enrichment.companyCountry ?? null);
   const anywhere = profile.regions.length === 0 && profile.countries.length === 0;
   if (country) {
     const sources = [country.source];
     const code = country.value;
-    if (anywhere) return { fit: 1, reason: `${code}: the profile sells everywhere`, sources };
-    if (profile.countries.includes(code)) return { fit: 1, reason: `${code} is a target country`, sources };
+    const subject = said(code, country.source);
+    if (anywhere)
+      return { fit: 1, reason: `${said(code, country.source, '')}: the profile sells everywhere`, sources };
+    if (profile.countries.includes(code))
+      return { fit: 1, reason: `${subject} is a target country`, sources };
     const region = regionOf(code);
     if (region && profile.regions.includes(region))
-      return { fit: 1, reason: `${code} is in the target region ${regionLabel[region]}`, sources };
-    return { fit: 0, reason: `${code} is outside the target regions and countries`, sources };
+      return { fit: 1, reason: `${subject} is in the target region ${regionLabel[region]}`, sources };
+    return { fit: 0, reason: `${subject} is outside the target regions and countries`, sources };
   }
   const region = enrichment.region;
   if (!region) return null;

@@ -1,10 +1,16 @@
+import { contactDetailsFor } from '../../agents/offline-model/extract-contact.ts';
 import { extractSignals } from '../../agents/offline-model/extract-signals.ts';
 import { createOfflineQualifier } from '../../agents/offline-model/offline-qualifier.ts';
 import type { BantItem, Outcome } from '../../core/qualification/bant-state.ts';
 import { qualificationRulesSchema } from '../../core/qualification/outcome-rules.ts';
 import type { ConversationTurn, QualifierContext } from '../../core/qualification/qualifier-model.ts';
 import { topicOfQuestion } from '../../core/qualification/qualifier-script.ts';
-import type { LoopbackReply, LoopbackResponder, MessagesRequest } from './anthropic-loopback.ts';
+import type {
+  LoopbackBlock,
+  LoopbackReply,
+  LoopbackResponder,
+  MessagesRequest,
+} from './anthropic-loopback.ts';
 
 /**
  * A stand-in for Claude behind the loopback Messages API: it reads only what the real API would
@@ -37,12 +43,19 @@ export function scriptedClaude(): LoopbackResponder {
         now,
         lastAsked: question ? topicOfQuestion(question) : null,
       });
+      const calls: LoopbackBlock[] = [];
       const canRecord = request.tools?.some((tool) => tool.name === 'update_qualification');
-      if (canRecord && Object.keys(args).length > 0) {
-        return { content: [{ type: 'tool_use', name: 'update_qualification', input: args }] };
+      if (canRecord && Object.keys(args).length > 0)
+        calls.push({ type: 'tool_use', name: 'update_qualification', input: args });
+      // As the prompt asks: who they are goes to `record_contact_details`, in the same response.
+      if (request.tools?.some((tool) => tool.name === 'record_contact_details')) {
+        const details = contactDetailsFor(history);
+        if (Object.keys(details).length > 0)
+          calls.push({ type: 'tool_use', name: 'record_contact_details', input: details });
       }
+      if (calls.length > 0) return { content: calls };
     }
-    if (request.tool_choice?.type === 'tool') return { content: [] };
+    if (request.tool_choice?.type === 'tool' || request.tool_choice?.type === 'any') return { content: [] };
     const context = contextFromPrompt(system, now, history);
     const result = await offline.runTurn({
       context,

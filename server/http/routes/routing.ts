@@ -1,5 +1,10 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import {
+  getHandoffSettings,
+  listWaitingForRep,
+  updateHandoffSettings,
+} from '../../../core/conversations/rep-handoff.ts';
 import type { Db } from '../../../core/db.ts';
 import { type PaymentProvider, recordedPaymentLinks } from '../../../core/payments/payment-links.ts';
 import { listRoutingQueue } from '../../../core/routing/lead-assignments.ts';
@@ -14,7 +19,8 @@ const requestOrigin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 
 /**
  * Routing: `POST /api/leads/route` (`{contactId}` → `{mode, repId?, paymentUrl?, reasons}`), the
- * organization's routing settings, and the queue of leads waiting for a rep.
+ * organization's routing and handoff settings, and the queue of leads waiting for a rep (with the
+ * conversations whose prospect asked for a person).
  */
 export function routingRoutes(options: { db: Db; payments?: PaymentProvider }): Router {
   const { db } = options;
@@ -39,7 +45,18 @@ export function routingRoutes(options: { db: Db; payments?: PaymentProvider }): 
 
   router.get('/api/routing/queue', async (_req, res) => {
     const { orgId } = apiAuth(res);
-    res.json({ items: await listRoutingQueue(db, orgId) });
+    const [items, handoffs] = await Promise.all([listRoutingQueue(db, orgId), listWaitingForRep(db, orgId)]);
+    res.json({ items, handoffs });
+  });
+
+  router.get('/api/handoff/settings', async (_req, res) => {
+    const { orgId } = apiAuth(res);
+    res.json(await getHandoffSettings(db, orgId));
+  });
+
+  router.put('/api/handoff/settings', async (req, res) => {
+    const { orgId, actor } = apiAuth(res);
+    res.json(await updateHandoffSettings(db, orgId, req.body ?? {}, actor));
   });
 
   /** Gives waiting leads to reps with free capacity now: → `{assigned:[{contactId, repId}], waiting}`. */
