@@ -135,14 +135,19 @@ export async function startServer(
     const port = (server.address() as AddressInfo).port;
     await writeServerInfo(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, adminToken });
     workflows.start();
-    let startupSweep = db.kind === 'pglite' ? 1 : 0;
+    let firstSweep = true;
+    const embeddedDatabase = db.kind === 'pglite';
     const timers = [
       // Prospect messages a crash left stored but unanswered, and replies left undelivered
       // (core/conversations/waiting-messages.ts). On the embedded database, everything waiting at
       // start-up was left by a process that is gone: the first sweep takes it all at once.
       repeat(
         'the sweep for waiting messages',
-        () => answerWaitingMessages(conversations, startupSweep-- > 0 ? { olderThanMs: 0 } : {}),
+        () => {
+          const everything = embeddedDatabase && firstSweep;
+          firstSweep = false;
+          return answerWaitingMessages(conversations, everything ? { olderThanMs: 0 } : {});
+        },
         logger,
       ),
     ];
