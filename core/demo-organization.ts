@@ -1,12 +1,13 @@
 import { systemActor } from './actor.ts';
 import type { Db } from './db.ts';
 import { addKnowledgeEntries, type KnowledgeEntry } from './knowledge-base.ts';
+import { setRepAvailability } from './meetings/rep-availability.ts';
 import { createOrganization } from './organizations.ts';
 import { createRep } from './reps.ts';
 
 /**
  * The demo a new user meets on first start: Brightwave, a fictional analytics company, with one
- * rep and a knowledge base the agents answer from.
+ * rep (who takes demo meetings) and a knowledge base the agents answer from.
  */
 export const demoOrganizationName = 'Brightwave';
 export const demoRepEmail = 'dana@brightwave.example';
@@ -51,6 +52,17 @@ const demoKnowledge: KnowledgeEntry[] = [
   },
 ];
 
+/** So the demo books meetings out of the box: Mon–Fri 09:00–17:00 New York time, 30 minutes. */
+const workday = [{ start: '09:00', end: '17:00' }];
+export const demoRepAvailability = {
+  timeZone: 'America/New_York',
+  weekly: { mon: workday, tue: workday, wed: workday, thu: workday, fri: workday },
+  meetingMinutes: 30,
+  bufferMinutes: 0,
+  minNoticeHours: 4,
+  horizonDays: 14,
+};
+
 export interface DemoCredentials {
   orgId: string;
   apiKey: string;
@@ -84,7 +96,7 @@ export async function createDemoOrganization(db: Db, repPassword: string): Promi
       },
       systemActor,
     );
-    await createRep(
+    const { repId } = await createRep(
       tx,
       {
         orgId: org.orgId,
@@ -98,6 +110,7 @@ export async function createDemoOrganization(db: Db, repPassword: string): Promi
       },
       systemActor,
     );
+    await setRepAvailability(tx, org.orgId, repId, demoRepAvailability, systemActor);
     await addKnowledgeEntries(tx, org.orgId, demoKnowledge);
     return { ...org, repEmail: demoRepEmail, repPassword };
   });

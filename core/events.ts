@@ -6,6 +6,7 @@ import type { Db } from './db.ts';
  * transaction as the state change it announces; workflows consume them from there.
  */
 const base = { orgId: z.uuid(), contactId: z.uuid() };
+const meeting = { ...base, meetingId: z.uuid(), repId: z.uuid(), startsAt: z.iso.datetime() };
 
 export const eventSchemas = {
   'lead.created': z.object({ ...base, source: z.string().nullable().optional() }),
@@ -49,6 +50,18 @@ export const eventSchemas = {
   }),
   'consent.revoked': z.object({ ...base, consentType: z.string(), method: z.string() }),
   'payment.completed': z.object({ ...base, dealId: z.uuid().optional(), amountCents: z.number().int() }),
+  /** core/deals/deal-pipeline.ts; `from` is null when the deal was opened. */
+  'deal.stage.changed': z.object({
+    ...base,
+    dealId: z.uuid(),
+    from: z.enum(['open', 'qualified', 'proposal', 'negotiation', 'won', 'lost']).nullable(),
+    to: z.enum(['open', 'qualified', 'proposal', 'negotiation', 'won', 'lost']),
+    amountCents: z.number().int().nullable(),
+  }),
+  /** core/meetings/meetings.ts; `startsAt` is the meeting's start (ISO, UTC) after the change. */
+  'meeting.booked': z.object({ ...meeting }),
+  'meeting.rescheduled': z.object({ ...meeting, previousStartsAt: z.iso.datetime() }),
+  'meeting.cancelled': z.object({ ...meeting, reason: z.string().optional() }),
 } as const;
 
 export type EventName = keyof typeof eventSchemas;

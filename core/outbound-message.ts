@@ -40,6 +40,16 @@ export interface OutboundDraft {
   headers?: Record<string, string>;
   /** The conversation's reply token: an email sender makes it the Reply-To, so the answer threads back. */
   replyToken?: string;
+  /** Files the email carries (a meeting invitation's `.ics`); kept in the ledger. Only email sends them. */
+  attachments?: OutboundAttachment[];
+}
+
+export interface OutboundAttachment {
+  filename: string;
+  /** e.g. `text/calendar; method=REQUEST`. */
+  contentType: string;
+  /** The file's text, as is (not base64): the email sender encodes it. */
+  content: string;
 }
 
 export interface DeliveryResult {

@@ -314,6 +314,38 @@ describe('recorded mode', () => {
       body: 'Growth is $99 per user per month.',
     });
   });
+
+  it("keeps an email's attachments in the ledger and hands them to the sender; other channels drop them", async () => {
+    const prospect = await contact();
+    const attachments = [
+      { filename: 'invite.ics', contentType: 'text/calendar; method=REQUEST', content: 'BEGIN:VCALENDAR' },
+    ];
+    const email = spySender('email', { mode: 'recorded' });
+    const sms = spySender('sms', { mode: 'recorded' });
+    const deps = { db, senders: { email: email.sender, sms: sms.sender }, now: () => noon };
+    await sendOutbound(deps, draft(prospect.id, { channel: 'email', purpose: 'transactional', attachments }));
+    await sendOutbound(deps, draft(prospect.id, { channel: 'sms', purpose: 'transactional', attachments }));
+    expect(email.calls[0]!.attachments).toEqual(attachments);
+    expect(sms.calls[0]!.attachments).toBeUndefined();
+    const rows = await db.query<{ channel: string; attachments: unknown }>(
+      'select channel, attachments from outbound_deliveries where contact_id = $1 order by channel',
+      [prospect.id],
+    );
+    expect(rows).toEqual([
+      { channel: 'email', attachments },
+      { channel: 'sms', attachments: null },
+    ]);
+    await expect(
+      sendOutbound(
+        deps,
+        draft(prospect.id, {
+          channel: 'email',
+          idempotencyKey: 'bad-attachment',
+          attachments: [{ filename: '../etc/passwd', contentType: 'text/plain', content: 'x' }],
+        }),
+      ),
+    ).rejects.toThrow(/plain file name/);
+  });
 });
 
 describe('what the prospect receives', () => {

@@ -57,6 +57,21 @@ export const outboundDraftSchema = z.object({
   idempotencyKey: z.string().min(1).max(200),
   headers: z.record(z.string(), z.string()).optional(),
   replyToken: z.string().trim().min(1).max(200).optional(),
+  attachments: z
+    .array(
+      z.strictObject({
+        filename: z
+          .string()
+          .trim()
+          .min(1)
+          .max(200)
+          .regex(/^[\w .()+-]+$/, 'a plain file name: letters, digits, spaces and . ( ) + - _'),
+        contentType: z.string().trim().min(1).max(200),
+        content: z.string().max(1_000_000),
+      }),
+    )
+    .max(10)
+    .optional(),
 });
 
 /**
@@ -99,6 +114,7 @@ interface DeliveryRow {
   error: string | null;
   provider_status: string | null;
   provider_error: string | null;
+  attachments: OutboundDraft['attachments'] | null;
   attempts: number;
   sent_at: Date | null;
   created_at: Date;
@@ -112,7 +128,10 @@ interface Claimed {
 }
 
 export async function sendOutbound(deps: OutboundDeps, input: OutboundDraft): Promise<DeliveryResult> {
-  const draft = outboundDraftSchema.parse(input);
+  const { attachments, ...parsed } = outboundDraftSchema.parse(input);
+  // Only email carries files; the ledger keeps what was actually sent.
+  const draft: OutboundDraft =
+    parsed.channel === 'email' && attachments?.length ? { ...parsed, attachments } : parsed;
   const claim = await claimDelivery(deps, draft);
   if ('result' in claim) return claim.result;
   return deliver(deps, claim);
@@ -305,10 +324,11 @@ async function writeLedger(
   const rows = await tx.query<DeliveryRow>(
     `insert into outbound_deliveries (org_id, idempotency_key, contact_id, conversation_id, channel, purpose,
        sender, author_id, to_address, subject, body, status, mode, reasons, warnings, attempts, sent_at,
-       created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+       created_at, updated_at, attachments)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)
      on conflict (org_id, idempotency_key) do update set
        to_address = excluded.to_address, subject = excluded.subject, body = excluded.body,
+       attachments = excluded.attachments,
        status = excluded.status, mode = excluded.mode, reasons = excluded.reasons,
        warnings = excluded.warnings, attempts = outbound_deliveries.attempts + excluded.attempts,
        sent_at = coalesce(excluded.sent_at, outbound_deliveries.sent_at), error = null,
@@ -333,6 +353,7 @@ async function writeLedger(
       sending ? 1 : 0,
       sending ? draft.now : null,
       draft.now,
+      draft.attachments ? JSON.stringify(draft.attachments) : null,
     ],
   );
   return rows[0]!;

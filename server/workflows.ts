@@ -14,6 +14,7 @@ import {
   type ScheduleResult,
   scheduleSequence,
 } from '../core/follow-ups/follow-up-sequences.ts';
+import { sendMeetingInvite } from '../core/meetings/meeting-invites.ts';
 import { getOrganization } from '../core/organizations.ts';
 import type { PaymentProvider } from '../core/payments/payment-links.ts';
 import { refreshRepBriefing } from '../core/routing/rep-briefing.ts';
@@ -26,6 +27,7 @@ import {
 import { scoreLead } from '../core/scoring/score-lead.ts';
 import { followUpWorkflows } from '../inngest/functions/follow-ups.ts';
 import { leadPipeline } from '../inngest/functions/lead-pipeline.ts';
+import { meetingInviteWorkflows } from '../inngest/functions/meeting-invites.ts';
 import { repHandoffWorkflows } from '../inngest/functions/rep-handoff.ts';
 import { createWorkflowEngine, type WorkflowEngine } from '../inngest/workflow-engine.ts';
 import type { Config } from './config.ts';
@@ -86,10 +88,14 @@ export function createWorkflows(
       tellNoRepAvailable(conversations, orgId, conversationId, since),
     refreshBriefing: (orgId, contactId) => refreshRepBriefing(db, orgId, contactId),
   });
+  const meetings = meetingInviteWorkflows({
+    sendInvite: (orgId, meetingId, recipient) =>
+      sendMeetingInvite({ db, deliver: conversations.deliver }, orgId, meetingId, recipient),
+  });
   const log = logger.child({ component: 'workflows' });
   return createWorkflowEngine({
     db,
-    functions: [...functions, ...followUps, ...handoffs],
+    functions: [...functions, ...followUps, ...handoffs, ...meetings],
     settings: config,
     log,
     sdkLogger: log,

@@ -28,7 +28,7 @@ interface Ids {
 }
 
 interface RouteCase {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   path: (ids: Ids) => string;
   auth: 'api' | 'rep' | 'admin' | 'none';
   /** A body the route accepts; its strings and types are what the bad variants break. */
@@ -36,6 +36,10 @@ interface RouteCase {
   /** Query parameters the route reads (GET). */
   query?: (ids: Ids) => Record<string, string>;
 }
+
+/** An id nothing has: the good request answers 404, the bad ones are refused before any lookup. */
+const placeholderId = '00000000-0000-4000-8000-000000000000';
+const meetingHours = { timeZone: 'UTC', weekly: { mon: [{ start: '09:00', end: '17:00' }] } };
 
 const routes: RouteCase[] = [
   {
@@ -183,7 +187,53 @@ const routes: RouteCase[] = [
     }),
   },
   { method: 'GET', path: () => '/api/limits', auth: 'api' },
+  {
+    method: 'GET',
+    path: () => '/api/deals',
+    auth: 'api',
+    query: () => ({ stage: 'won' }),
+  },
+  { method: 'GET', path: () => `/api/deals/${placeholderId}`, auth: 'api' },
+  {
+    method: 'PATCH',
+    path: () => `/api/deals/${placeholderId}`,
+    auth: 'api',
+    body: () => ({ stage: 'lost', lostReason: 'went with a competitor' }),
+  },
   { method: 'PUT', path: () => '/api/limits', auth: 'api', body: () => ({ newChatsPerAddress: 30 }) },
+  { method: 'GET', path: () => '/api/meetings', auth: 'api', query: (r) => ({ contactId: r.contactId }) },
+  { method: 'GET', path: () => '/api/meetings/slots', auth: 'api', query: () => ({ limit: '3' }) },
+  { method: 'GET', path: () => `/api/meetings/${placeholderId}`, auth: 'api' },
+  {
+    method: 'POST',
+    path: () => '/api/meetings',
+    auth: 'api',
+    body: (r) => ({
+      contactId: r.contactId,
+      repId: placeholderId,
+      startsAt: '2026-12-08T09:00:00Z',
+      title: 'Demo',
+      prospectTimeZone: 'Europe/Berlin',
+    }),
+  },
+  {
+    method: 'PATCH',
+    path: () => `/api/meetings/${placeholderId}`,
+    auth: 'api',
+    body: () => ({ startsAt: '2026-12-08T09:00:00Z' }),
+  },
+  {
+    method: 'POST',
+    path: () => `/api/meetings/${placeholderId}/cancel`,
+    auth: 'api',
+    body: () => ({ reason: 'travelling' }),
+  },
+  {
+    method: 'PUT',
+    path: () => `/api/reps/${placeholderId}/availability`,
+    auth: 'api',
+    body: () => ({ availability: meetingHours }),
+  },
   {
     method: 'POST',
     path: () => '/console/api/sign-in',
@@ -192,6 +242,14 @@ const routes: RouteCase[] = [
   },
   { method: 'POST', path: () => '/console/api/sign-out', auth: 'rep' },
   { method: 'GET', path: () => '/console/api/me', auth: 'rep' },
+  { method: 'GET', path: () => '/console/api/me/availability', auth: 'rep' },
+  {
+    method: 'PUT',
+    path: () => '/console/api/me/availability',
+    auth: 'rep',
+    body: () => ({ availability: meetingHours }),
+  },
+  { method: 'GET', path: (r) => `/console/api/contacts/${r.contactId}/meetings`, auth: 'rep' },
   { method: 'GET', path: () => '/console/api/conversations', auth: 'rep', query: () => ({ mine: 'true' }) },
   { method: 'GET', path: (r) => `/console/api/conversations/${r.conversationId}`, auth: 'rep' },
   { method: 'POST', path: (r) => `/console/api/conversations/${r.conversationId}/takeover`, auth: 'rep' },

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../core/actor.ts';
+import { openLeadDeal } from '../core/deals/deal-pipeline.ts';
+import { findFreeSlots } from '../core/meetings/free-slots.ts';
+import { bookMeeting } from '../core/meetings/meetings.ts';
+import { setRepAvailability } from '../core/meetings/rep-availability.ts';
 import { createOrganization } from '../core/organizations.ts';
+import { createRep } from '../core/reps.ts';
 import type { Database } from '../server/db/database.ts';
 import { createTestDatabase } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -14,11 +19,14 @@ interface AcmeRows {
   contactId: string;
   conversationId: string;
   messageId: string;
+  repId: string;
+  meetingId: string;
+  dealId: string;
 }
 
 interface RouteCase {
   name: string;
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   path: (rows: AcmeRows) => string;
   body?: (rows: AcmeRows) => unknown;
   /** `refused`: 403/404 for the other org. `filtered`: 200, but nothing of Acme's in it. */
@@ -247,6 +255,47 @@ const routes: RouteCase[] = [
     path: () => '/api/follow-ups/sequences',
     otherOrg: 'filtered',
   },
+  {
+    name: "list a contact's meetings",
+    method: 'GET',
+    path: (r) => `/api/meetings?contactId=${r.contactId}`,
+    otherOrg: 'filtered',
+  },
+  { name: 'read a meeting', method: 'GET', path: (r) => `/api/meetings/${r.meetingId}`, otherOrg: 'refused' },
+  {
+    name: "offer a rep's free slots",
+    method: 'GET',
+    path: (r) => `/api/meetings/slots?repId=${r.repId}`,
+    otherOrg: 'refused',
+  },
+  {
+    name: "publish a rep's availability",
+    method: 'PUT',
+    path: (r) => `/api/reps/${r.repId}/availability`,
+    body: () => ({ availability: { timeZone: 'UTC', weekly: { sun: [{ start: '00:00', end: '23:30' }] } } }),
+    otherOrg: 'refused',
+  },
+  {
+    name: 'cancel a meeting',
+    method: 'POST',
+    path: (r) => `/api/meetings/${r.meetingId}/cancel`,
+    body: () => ({ reason: 'moved' }),
+    otherOrg: 'refused',
+  },
+  {
+    name: "list a contact's deals",
+    method: 'GET',
+    path: (r) => `/api/deals?contactId=${r.contactId}`,
+    otherOrg: 'filtered',
+  },
+  { name: 'read a deal', method: 'GET', path: (r) => `/api/deals/${r.dealId}`, otherOrg: 'refused' },
+  {
+    name: 'move a deal',
+    method: 'PATCH',
+    path: (r) => `/api/deals/${r.dealId}`,
+    body: () => ({ stage: 'proposal' }),
+    otherOrg: 'refused',
+  },
 ];
 
 let db: Database;
@@ -275,7 +324,46 @@ beforeAll(async () => {
      values ($1, $2, $3, 'inbound', 'web', 'prospect', 'hello from Acme') returning id`,
     [acme.orgId, conversation!.id, contactId],
   );
-  rows = { contactId, conversationId: conversation!.id, messageId: message!.id };
+  const { repId } = await createRep(
+    db,
+    { orgId: acme.orgId, email: 'dana@acme.example', password: 'long-enough-pw' },
+    systemActor,
+  );
+  const allDay = [{ start: '00:00', end: '23:30' }];
+  await setRepAvailability(
+    db,
+    acme.orgId,
+    repId,
+    { timeZone: 'UTC', weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay } },
+    systemActor,
+  );
+  const now = new Date();
+  const [slot] = await findFreeSlots(db, acme.orgId, { repId, now });
+  const meeting = await bookMeeting(db, {
+    orgId: acme.orgId,
+    contactId,
+    repId,
+    startsAt: slot!.startsAt,
+    actor: systemActor,
+    now,
+  });
+  const deal = await db.transaction((tx) =>
+    openLeadDeal(tx, {
+      orgId: acme.orgId,
+      contactId,
+      amountCents: 100_000,
+      currency: 'usd',
+      actor: systemActor,
+    }),
+  );
+  rows = {
+    dealId: deal.id,
+    contactId,
+    conversationId: conversation!.id,
+    messageId: message!.id,
+    repId,
+    meetingId: meeting.id,
+  };
 });
 
 afterAll(async () => {

@@ -300,6 +300,25 @@ describe('email sender', () => {
     expect(resend.requests.at(-1)!.authorization).toBe('Bearer re_test_quotahit');
   });
 
+  it('passes attachments to Resend, base64-encoded with their content type', async () => {
+    const ics = 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Démo\r\nEND:VCALENDAR\r\n';
+    const message = outbound({
+      attachments: [{ filename: 'invite.ics', contentType: 'text/calendar; method=REQUEST', content: ics }],
+    });
+    await channel().sender.send(message);
+    const request = resend.requests.at(-1)!;
+    expect(request.body!.attachments).toEqual([
+      {
+        filename: 'invite.ics',
+        content_type: 'text/calendar; method=REQUEST',
+        content: Buffer.from(ics, 'utf8').toString('base64'),
+      },
+    ]);
+    // Without any, the payload has no attachments field.
+    await channel().sender.send(outbound());
+    expect(resend.requests.at(-1)!.body).not.toHaveProperty('attachments');
+  });
+
   it('without a reply domain sets no Reply-To; without a subject gives one', async () => {
     const message = outbound({ subject: undefined });
     const { providerMessageId } = await channel({ replyDomain: undefined }).sender.send(message);

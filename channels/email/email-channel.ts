@@ -266,6 +266,16 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
           text: message.body,
           ...(replyTo ? { replyTo } : {}),
           ...(headers ? { headers } : {}),
+          ...(message.attachments?.length
+            ? {
+                // Resend takes the content base64-encoded.
+                attachments: message.attachments.map((attachment) => ({
+                  filename: attachment.filename,
+                  contentType: attachment.contentType,
+                  content: Buffer.from(attachment.content, 'utf8').toString('base64'),
+                })),
+              }
+            : {}),
         };
         // Keys are unique per organization in the ledger, Resend's per account: the org makes them one.
         const idempotencyKey = `${message.orgId}/${message.idempotencyKey}`;

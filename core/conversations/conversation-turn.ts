@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { type AuditEntry, recordAudit } from '../audit.ts';
-import { aiDisclosure } from '../compliance/ai-disclosure.ts';
 import { handleInboundText, handleOptOut } from '../compliance/opt-out.ts';
 import { applyContactFacts, type ContactFacts, mergeContactFacts } from '../contact-facts.ts';
 import type { ConversationRow, MessageRow } from '../conversations.ts';
 import type { Db } from '../db.ts';
-import { notFound } from '../errors.ts';
 import { emitEvent } from '../events.ts';
-import type { Organization } from '../organizations.ts';
 import type { Channel } from '../outbound-message.ts';
 import {
   type BantPatch,
@@ -22,20 +18,9 @@ import {
   detectOptOutRequest,
   mayBeComplianceCommand,
 } from '../qualification/guardrails.ts';
-import { type KnowledgeDocument, retrieveKnowledge } from '../qualification/knowledge-retrieval.ts';
-import {
-  evaluateOutcome,
-  handoffByRules,
-  type OrganizationRules,
-  type OutcomeDecision,
-  readOrganizationRules,
-} from '../qualification/outcome-rules.ts';
-import type {
-  ConversationTurn,
-  QualifierContext,
-  QualifierTurnResult,
-  ToolOutcome,
-} from '../qualification/qualifier-model.ts';
+import { retrieveKnowledge } from '../qualification/knowledge-retrieval.ts';
+import { evaluateOutcome, handoffByRules, type OutcomeDecision } from '../qualification/outcome-rules.ts';
+import type { QualifierContext, QualifierTurnResult, ToolOutcome } from '../qualification/qualifier-model.ts';
 import { handoffLine, modelFailureLine, question, refusalLine } from '../qualification/qualifier-script.ts';
 import {
   recordContactDetailsArgsSchema,
@@ -52,13 +37,21 @@ import {
   agentStateOf,
   closeWithin,
   deliverStored,
-  handoffStateKeys,
   insertOutbound,
   markProcessed,
   patchAgentState,
   publishMode,
 } from './conversation-store.ts';
-import { noRepAvailableLine, repAvailability } from './handoff-reply.ts';
+import {
+  agentReply,
+  conversationHistory,
+  flushAudits,
+  handoffReply,
+  loadTurnContext,
+  recordAgentTurn,
+  requestHandoff,
+  type TurnContext,
+} from './turn-context.ts';
 
 /**
  * One turn of a conversation: the answer to one prospect message. In order, first match wins:
@@ -87,79 +80,6 @@ export async function answerPending(
       await runTurn(deps, message);
     }
   });
-}
-
-interface TurnContext {
-  inbound: MessageRow;
-  conversation: ConversationRow;
-  state: AgentState;
-  /** `reachable`: the contact has an email address or a phone number to follow up on. */
-  contact: { id: string; first_name: string | null; status: string; reachable: boolean };
-  organization: Organization;
-  knowledge: KnowledgeDocument[];
-  rules: OrganizationRules;
-  qualification: QualificationRecord;
-  disclosure: string;
-  /** Written last in the turn's transaction (see `flushAudits`). */
-  audits: AuditEntry[];
-}
-
-/**
- * The audit chain serializes an organization's writers with a lock held until commit, so a turn
- * writes its entries as the last statements of its transaction: the lock is held for a moment,
- * not for the whole turn, and an organization's conversations do not queue behind each other.
- */
-async function flushAudits(tx: Db, ctx: TurnContext): Promise<void> {
-  for (const entry of ctx.audits.splice(0)) await recordAudit(tx, entry);
-}
-
-async function loadTurnContext(deps: ConversationServiceDeps, inbound: MessageRow): Promise<TurnContext> {
-  const [rows, { organization, knowledge }] = await Promise.all([
-    deps.db.query<
-      ConversationRow & {
-        contact_first_name: string | null;
-        contact_status: string;
-        contact_qualification: unknown;
-        contact_reachable: boolean;
-      }
-    >(
-      `select c.*, ct.first_name as contact_first_name, ct.status as contact_status,
-         ct.qualification as contact_qualification,
-         (ct.email is not null or ct.phone is not null) as contact_reachable
-       from conversations c join contacts ct on ct.org_id = c.org_id and ct.id = c.contact_id
-       where c.org_id = $1 and c.id = $2`,
-      [inbound.org_id, inbound.conversation_id],
-    ),
-    deps.organizations.get(inbound.org_id),
-  ]);
-  const row = rows[0];
-  if (!row) throw notFound('conversation');
-  const { contact_first_name, contact_status, contact_qualification, contact_reachable, ...conversation } =
-    row;
-  const rules = readOrganizationRules(organization.settings);
-  if (rules.invalid.length > 0) {
-    deps.log.warn(
-      { orgId: organization.id, invalid: rules.invalid },
-      'invalid qualification settings; using defaults',
-    );
-  }
-  return {
-    inbound,
-    conversation,
-    state: agentStateOf(conversation),
-    contact: {
-      id: conversation.contact_id,
-      first_name: contact_first_name,
-      status: contact_status,
-      reachable: contact_reachable,
-    },
-    organization,
-    knowledge,
-    rules,
-    qualification: readQualification(contact_qualification),
-    disclosure: aiDisclosure(organization, conversation.channel as Channel),
-    audits: [],
-  };
 }
 
 async function runTurn(deps: ConversationServiceDeps, inbound: MessageRow): Promise<void> {
@@ -319,83 +239,6 @@ async function handOffOnRequest(
   await deliverStored(deps, message);
 }
 
-/**
- * The answer to a request for a person: that one will join only while one can; otherwise,
- * honestly, that nobody is available right now, with a follow-up offered — noted, so the
- * handoff workflow (core/conversations/rep-handoff.ts) does not say it a second time.
- */
-async function handoffReply(
-  tx: Db,
-  deps: ConversationServiceDeps,
-  ctx: TurnContext,
-  already: boolean,
-): Promise<string> {
-  const { conversation, organization } = ctx;
-  const now = deps.now();
-  const rows = await tx.query<{ agent_state: AgentState; email: string | null; phone: string | null }>(
-    `select c.agent_state, k.email, k.phone from conversations c
-     join contacts k on k.org_id = c.org_id and k.id = c.contact_id where c.org_id = $1 and c.id = $2`,
-    [conversation.org_id, conversation.id],
-  );
-  const { agent_state: state, email, phone } = rows[0]!;
-  const availability = await repAvailability(tx, organization, now);
-  const told = Boolean(state.handoffUnansweredAt);
-  if (!told && availability.onDuty) return handoffLine(already, conversation.id);
-  if (!told) await patchAgentState(tx, conversation, { handoffUnansweredAt: now.toISOString() });
-  return noRepAvailableLine({
-    afterHours: availability.afterHours,
-    workingHours: organization.settings.workingHours,
-    email,
-    phone,
-  });
-}
-
-/**
- * Asks for a person once per request: the conversation becomes `waiting_for_rep` and
- * `conversation.handoff.requested` is emitted, unless a request is already pending (until a rep
- * takes over or hands back). The mode stays `ai` until then. Returns whether one was already
- * pending.
- */
-async function requestHandoff(tx: Db, ctx: TurnContext, reason: string): Promise<boolean> {
-  const { conversation, inbound } = ctx;
-  const rows = await tx.query<ConversationRow>(
-    'select * from conversations where org_id = $1 and id = $2 for update',
-    [conversation.org_id, conversation.id],
-  );
-  const state = agentStateOf(rows[0]!);
-  if (state.handoffRequestedAt) return true;
-  // Millisecond precision on purpose: the workflow names the request by this instant.
-  const now = new Date();
-  await tx.query(
-    `update conversations set waiting_for_rep_since = $3,
-       agent_state = (agent_state - $4::text[]) || $5::jsonb, updated_at = now()
-     where org_id = $1 and id = $2`,
-    [
-      conversation.org_id,
-      conversation.id,
-      now,
-      handoffStateKeys,
-      JSON.stringify({ handoffRequestedAt: now.toISOString(), handoffReason: reason } satisfies AgentState),
-    ],
-  );
-  await emitEvent(tx, 'conversation.handoff.requested', {
-    orgId: conversation.org_id,
-    contactId: conversation.contact_id,
-    conversationId: conversation.id,
-    reason,
-  });
-  ctx.audits.push({
-    orgId: conversation.org_id,
-    actor: agentActor,
-    action: 'conversation.handoff.requested',
-    entityType: 'conversation',
-    entityId: conversation.id,
-    contactId: conversation.contact_id,
-    details: { reason, messageId: inbound.id },
-  });
-  return false;
-}
-
 interface ToolSession {
   patches: BantPatch[];
   /** What the prospect said about themselves (`record_contact_details`), saved with the turn. */
@@ -504,38 +347,6 @@ async function qualifierContext(deps: ConversationServiceDeps, ctx: TurnContext)
     seed: ctx.conversation.id,
     now: deps.now(),
   };
-}
-
-/**
- * The conversation as the model sees it, ending with the message being answered: earlier
- * prospect messages and every reply so far (a reply to an earlier message may have been stored
- * after this one arrived), never a later prospect message.
- */
-async function conversationHistory(
-  deps: ConversationServiceDeps,
-  ctx: TurnContext,
-): Promise<ConversationTurn[]> {
-  const rows = await deps.db.query<Pick<MessageRow, 'direction' | 'body'>>(
-    `select direction, body from (
-       select direction, body, seq from messages
-       where org_id = $1 and conversation_id = $2 and id <> $3 and sender <> 'system'
-         and (direction = 'outbound' or seq < $4) and status not in ('refused', 'failed')
-       order by seq desc limit $5) recent
-     order by seq`,
-    [
-      ctx.conversation.org_id,
-      ctx.conversation.id,
-      ctx.inbound.id,
-      ctx.inbound.seq,
-      deps.limits.historyMessages - 1,
-    ],
-  );
-  const turns: ConversationTurn[] = rows.map((row) => ({
-    role: row.direction === 'inbound' ? 'prospect' : 'agent',
-    text: row.body,
-  }));
-  turns.push({ role: 'prospect', text: ctx.inbound.body });
-  return turns;
 }
 
 async function modelTurn(deps: ConversationServiceDeps, ctx: TurnContext): Promise<void> {
@@ -803,45 +614,4 @@ async function saveContactFacts(
     now: deps.now(),
   });
   ctx.audits.push(...audits);
-}
-
-async function recordAgentTurn(tx: Db, ctx: TurnContext, result: QualifierTurnResult): Promise<void> {
-  await tx.query(
-    `insert into agent_turns (org_id, conversation_id, agent, model, input_tokens, output_tokens, cost_micro_usd)
-     values ($1, $2, 'qualifier', $3, $4, $5, $6)`,
-    [
-      ctx.conversation.org_id,
-      ctx.conversation.id,
-      result.model,
-      result.usage.inputTokens,
-      result.usage.outputTokens,
-      Math.round(result.costMicroUsd),
-    ],
-  );
-}
-
-/**
- * Stores the agent's reply to the turn's message — the last write of the turn — the disclosure
- * opening a conversation's first one.
- */
-async function agentReply(
-  tx: Db,
-  ctx: TurnContext,
-  text: string,
-  metadata: Record<string, unknown>,
-): Promise<MessageRow> {
-  const { conversation, inbound, state } = ctx;
-  const opens = !state.disclosed;
-  const message = await insertOutbound(tx, conversation, {
-    sender: 'agent',
-    purpose: 'conversation_reply',
-    body: opens ? `${ctx.disclosure}\n\n${text}` : text,
-    idempotencyKey: `reply:${inbound.id}`,
-    inReplyTo: inbound.id,
-    metadata: { ...metadata, ...(opens ? { opensWithDisclosure: true } : {}) },
-    statePatch: { disclosed: true, agentTurns: (state.agentTurns ?? 0) + 1 },
-  });
-  await markProcessed(tx, inbound, {});
-  await flushAudits(tx, ctx);
-  return message;
 }

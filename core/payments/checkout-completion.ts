@@ -1,6 +1,7 @@
 import type { Actor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import type { Db } from '../db.ts';
+import { winDeal } from '../deals/deal-pipeline.ts';
 import { emitEvent } from '../events.ts';
 import { releaseAssignmentWithin } from '../routing/lead-assignments.ts';
 import { recordWebhookReceipt } from '../webhook-receipts.ts';
@@ -37,6 +38,8 @@ export type CheckoutOutcome =
       amountCents: number;
     }
   | { status: 'duplicate' | 'unpaid'; orgId: string; dealId: string }
+  /** A second, different paid checkout for a deal already won: kept apart, a refund is due. */
+  | { status: 'duplicate_payment'; orgId: string; dealId: string; paymentId: string }
   | { status: 'unknown_deal' };
 
 /**
@@ -96,6 +99,46 @@ export async function recordCompletedCheckout(
     await tx.query('select 1 from deals where id = $1 for update', [deal.id]);
     const amountCents = checkout.amountCents ?? deal.amountCents ?? 0;
     const currency = checkout.currency ?? deal.currency;
+    const earlier = await tx.query<{ id: string; provider_ref: string }>(
+      `select id, provider_ref from payments where org_id = $1 and deal_id = $2 and status = 'succeeded' limit 1`,
+      [deal.orgId, deal.id],
+    );
+    if (earlier[0] && earlier[0].provider_ref !== checkout.reference) {
+      // The prospect paid twice (two tabs, a second link): one payment wins the deal.
+      const extra = await tx.query<{ id: string }>(
+        `insert into payments (org_id, deal_id, contact_id, provider, provider_ref, amount_cents, currency, status, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, 'duplicate', $8)
+         on conflict (org_id, provider, provider_ref) do nothing returning id`,
+        [
+          deal.orgId,
+          deal.id,
+          deal.contactId,
+          checkout.provider,
+          checkout.reference,
+          amountCents,
+          currency,
+          now,
+        ],
+      );
+      if (!extra[0]) return { status: 'duplicate', orgId: deal.orgId, dealId: deal.id };
+      await recordAudit(tx, {
+        orgId: deal.orgId,
+        actor,
+        action: 'payment.duplicate',
+        entityType: 'deal',
+        entityId: deal.id,
+        contactId: deal.contactId,
+        outcome: 'refused',
+        details: {
+          amountCents,
+          currency,
+          reference: checkout.reference,
+          firstPaymentId: earlier[0].id,
+          note: 'the deal was already paid: refund this payment',
+        },
+      });
+      return { status: 'duplicate_payment', orgId: deal.orgId, dealId: deal.id, paymentId: extra[0].id };
+    }
     const payment = await tx.query<{ id: string }>(
       `insert into payments (org_id, deal_id, contact_id, provider, provider_ref, amount_cents, currency, status, created_at)
        values ($1, $2, $3, $4, $5, $6, $7, 'succeeded', $8)
@@ -114,10 +157,7 @@ export async function recordCompletedCheckout(
     // Another event (completed, then async success) already recorded this checkout.
     if (!payment[0]) return { status: 'duplicate', orgId: deal.orgId, dealId: deal.id };
     const paymentId = payment[0].id;
-    await tx.query(
-      `update deals set stage = 'won', won_at = coalesce(won_at, $3), updated_at = $3 where org_id = $1 and id = $2`,
-      [deal.orgId, deal.id, now],
-    );
+    await winDeal(tx, { orgId: deal.orgId, dealId: deal.id, actor, now, reason: 'payment completed' });
     await tx.query(
       `update contacts set status = 'won', routing = coalesce(routing, '{}'::jsonb) || $3::jsonb, updated_at = now()
        where org_id = $1 and id = $2`,

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import type { Actor } from '../actor.ts';
 import type { Db } from '../db.ts';
+import { advanceDeal, leadDealId, openLeadDeal } from '../deals/deal-pipeline.ts';
 import type { PaymentLink } from './payment-links.ts';
 
 /**
@@ -43,43 +44,34 @@ export const toPaymentDeal = (row: DealRow): PaymentDeal => ({
   wonAt: row.won_at,
 });
 
-/** A UUID (version 8, name-based) for the lead's payment deal. */
-export function paymentDealId(contactId: string): string {
-  const bytes = createHash('sha256').update(`quotahit:payment-deal:${contactId}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** The lead's deal id (core/deals): mode C pays the lead's one deal. */
+export const paymentDealId = leadDealId;
 
 /** The lead's payment deal, created at the price being offered if it does not exist yet. */
 export async function openPaymentDeal(
   tx: Db,
-  input: { orgId: string; contactId: string; amountCents: number; currency: string },
+  input: { orgId: string; contactId: string; amountCents: number; currency: string; actor: Actor },
 ): Promise<PaymentDeal> {
-  const id = paymentDealId(input.contactId);
-  await tx.query(
-    `insert into deals (id, org_id, contact_id, stage, amount_cents, currency)
-     values ($1, $2, $3, 'open', $4, $5) on conflict (id) do nothing`,
-    [id, input.orgId, input.contactId, input.amountCents, input.currency],
-  );
+  const deal = await openLeadDeal(tx, input);
   const rows = await tx.query<DealRow>('select * from deals where org_id = $1 and id = $2 for update', [
     input.orgId,
-    id,
+    deal.id,
   ]);
   return toPaymentDeal(rows[0]!);
 }
 
-/** Stores the link on the deal (the first one stays) and moves the deal to `proposal`. */
+/** Stores the link on the deal (the first one stays) and moves the deal on to `proposal`. */
 export async function attachPaymentLink(
   tx: Db,
   orgId: string,
   dealId: string,
   link: PaymentLink,
+  actor: Actor,
 ): Promise<PaymentDeal> {
+  await advanceDeal(tx, { orgId, dealId, to: 'proposal', actor, reason: 'payment link sent' });
   const rows = await tx.query<DealRow>(
     `update deals set payment_link_id = coalesce(payment_link_id, $3), payment_url = coalesce(payment_url, $4),
-       stage = case when stage = 'open' then 'proposal' else stage end, updated_at = now()
+       updated_at = now()
      where org_id = $1 and id = $2 returning *`,
     [orgId, dealId, link.id, link.url],
   );

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit.ts';
 import { type ConversationServiceDeps, sendAgentMessage } from '../conversations/conversation-service.ts';
 import { listConversations } from '../conversations.ts';
 import type { Db } from '../db.ts';
+import { openLeadDeal } from '../deals/deal-pipeline.ts';
 import { readEnrichedFields } from '../enrichment/enrichment-provider.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { emitEvent } from '../events.ts';
@@ -10,6 +11,7 @@ import { getOrganization } from '../organizations.ts';
 import type { DeliveryResult, OutboundDraft } from '../outbound-message.ts';
 import { attachPaymentLink, openPaymentDeal, type PaymentDeal } from '../payments/payment-deals.ts';
 import type { PaymentLinks } from '../payments/payment-links.ts';
+import { annualBudgetCents, readQualification } from '../qualification/bant-state.ts';
 import {
   assignQueued,
   currentAssignment,
@@ -249,9 +251,11 @@ export async function routeLead(
       if (selection.chosen) {
         const repId = selection.chosen.rep.id;
         await insertAssignment(tx, { orgId, contactId, repId, reasons: selection.reasons, now });
+        const deal = await openDealFor(tx, contact, actor, now, repId);
         const record: RoutingRecord = {
           ...base,
           mode: 'B',
+          dealId: deal.id,
           repId,
           queued: false,
           reasons,
@@ -275,9 +279,11 @@ export async function routeLead(
           now,
         });
         const position = await queuePosition(tx, orgId, assignment.seq);
+        const deal = await openDealFor(tx, contact, actor, now, null);
         const record: RoutingRecord = {
           ...base,
           mode: 'B',
+          dealId: deal.id,
           queued: true,
           reasons: [...reasons, `waiting for a rep: position ${position} in the queue`],
         };
@@ -286,16 +292,18 @@ export async function routeLead(
     }
 
     if (choice.mode === 'A') {
+      const deal = await openDealFor(tx, contact, actor, now, null);
       const record: RoutingRecord = {
         ...base,
         mode: 'A',
+        dealId: deal.id,
         reasons: [...choice.reasons, 'handed to the closer agent'],
       };
       return { done: await storeDecision(tx, orgId, contactId, record, actor) };
     }
 
     const { amountCents, currency, productName } = settings.payment;
-    const deal = await openPaymentDeal(tx, { orgId, contactId, amountCents, currency });
+    const deal = await openPaymentDeal(tx, { orgId, contactId, amountCents, currency, actor });
     const record: RoutingRecord = {
       ...base,
       mode: 'C',
@@ -329,10 +337,24 @@ export async function routeLead(
   });
   return deps.db.transaction(async (tx) => {
     const contact = await lockContact(tx, orgId, contactId);
-    const updated = await attachPaymentLink(tx, orgId, deal.id, link);
+    const updated = await attachPaymentLink(tx, orgId, deal.id, link, actor);
     const stored = storedRecord(contact.routing);
     if (stored) return resultOf(stored);
     return storeDecision(tx, orgId, contactId, { ...record, paymentUrl: updated.paymentUrl! }, actor);
+  });
+}
+
+/** The qualified lead's deal, valued at its stated budget (a year of it) until a plan is proposed. */
+function openDealFor(tx: Db, contact: RoutingContactRow, actor: Actor, now: Date, ownerId: string | null) {
+  const bant = readQualification(contact.qualification).bant;
+  return openLeadDeal(tx, {
+    orgId: contact.org_id,
+    contactId: contact.id,
+    amountCents: annualBudgetCents(bant) ?? null,
+    currency: (bant.budget?.currency ?? 'usd').toLowerCase(),
+    ownerId,
+    actor,
+    now,
   });
 }
 

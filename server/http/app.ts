@@ -15,10 +15,12 @@ import { agentRoutes } from './routes/agents.ts';
 import { complianceRoutes } from './routes/compliance.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { dealRoutes } from './routes/deals.ts';
 import { demoSiteRoutes } from './routes/demo-site.ts';
 import { followUpRoutes } from './routes/follow-ups.ts';
 import { leadRoutes } from './routes/leads.ts';
 import { limitRoutes } from './routes/limits.ts';
+import { meetingRoutes } from './routes/meetings.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { scoringRoutes } from './routes/scoring.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -133,6 +135,8 @@ export function createApp({
   app.use(routingRoutes({ db, payments }));
   app.use(followUpRoutes({ db, conversations: conversationDeps }));
   app.use(limitRoutes(db));
+  app.use(meetingRoutes(db));
+  app.use(dealRoutes(db));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -7,6 +7,12 @@ import {
   takeOverConversation,
 } from '../../../core/conversations/conversation-service.ts';
 import type { Db } from '../../../core/db.ts';
+import { listContactMeetingsForRep } from '../../../core/meetings/meetings.ts';
+import {
+  getRepAvailability,
+  repAvailabilityUpdateSchema,
+  setRepAvailability,
+} from '../../../core/meetings/rep-availability.ts';
 import { assertRepMaySee, leadPanel, repInbox } from '../../../core/rep-inbox.ts';
 import { signIn, signOut } from '../../../core/reps.ts';
 import type { ClientBundles } from '../../client-bundles.ts';
@@ -35,7 +41,10 @@ export interface ConsoleRouteOptions {
   publicUrl?: string;
 }
 
-/** The rep console: the page, sign-in, the inbox, the lead panel, takeover, reply and hand-back. */
+/**
+ * The rep console: the page, sign-in, the inbox, the lead panel (with the lead's meetings), takeover,
+ * reply and hand-back, and the rep's own meeting hours.
+ */
 export function consoleRoutes(
   db: Db,
   conversations: ConversationServiceDeps,
@@ -87,6 +96,26 @@ export function consoleRoutes(
 
   router.get('/console/api/me', (_req, res) => {
     res.json({ rep: currentRep(res), providers });
+  });
+
+  // The signed-in rep's own meeting hours (core/meetings/rep-availability.ts).
+  router.get('/console/api/me/availability', async (_req, res) => {
+    const rep = currentRep(res);
+    res.json({ availability: await getRepAvailability(db, rep.orgId, rep.id) });
+  });
+
+  router.put('/console/api/me/availability', async (req, res) => {
+    const rep = currentRep(res);
+    const { availability } = repAvailabilityUpdateSchema.parse(req.body ?? {});
+    res.json({
+      availability: await setRepAvailability(db, rep.orgId, rep.id, availability, actorOf(rep.id)),
+    });
+  });
+
+  /** The lead panel's meetings: all of the contact's, or the rep's own where reps see only theirs. */
+  router.get('/console/api/contacts/:id/meetings', async (req, res) => {
+    const rep = currentRep(res);
+    res.json({ items: await listContactMeetingsForRep(db, rep, requireUuid(req.params.id, 'id')) });
   });
 
   router.get('/console/api/conversations', async (req, res) => {
