@@ -8,6 +8,7 @@ import { type StripeLoopback, startStripeLoopback } from '../../tests/support/st
 import { createTestDatabase } from '../../tests/support/test-database.ts';
 import { systemActor } from '../actor.ts';
 import type { ConversationServiceDeps } from '../conversations/conversation-service.ts';
+import { findLeadDeal } from '../deals/deal-pipeline.ts';
 import { upsertLead } from '../leads.ts';
 import { createOrganization } from '../organizations.ts';
 import { type PaymentLinks, recordedPaymentLinks } from '../payments/payment-links.ts';
@@ -264,6 +265,9 @@ describe('mode B: the queue', () => {
       waiting: 1,
     });
     expect((await contactRow(second!)).routing).toMatchObject({ mode: 'B', repId, queued: false });
+    // The deal opened while it waited now belongs to the rep who got it.
+    expect(await findLeadDeal(db, orgId, second!)).toMatchObject({ stage: 'qualified', ownerId: repId });
+    expect(await findLeadDeal(db, orgId, third!)).toMatchObject({ ownerId: null });
     const announced = (await eventsOf(orgId, 'lead.routed')).filter((event) => event.contactId === second);
     expect(announced.at(-1)).toMatchObject({ mode: 'B', repId });
     expect((announced.at(-1)!.reasons as string[]).at(-1)).toMatch(/^assigned from the queue after \d+ min$/);

@@ -657,6 +657,8 @@ export async function assignQueuedLeads(
       const waited = next.queuedAt ? Math.round((now.getTime() - next.queuedAt.getTime()) / 60_000) : 0;
       const reasons = [...selection.reasons, `assigned from the queue after ${waited} min`];
       await assignQueued(tx, next, repId, reasons, now, actor);
+      // The deal opened while the lead waited gets its owner.
+      await openDealFor(tx, contact, actor, now, repId);
       assigned.push({ contactId: next.contactId, repId });
     }
     const waiting = await tx.query<{ count: number }>(
