@@ -99,15 +99,10 @@ export async function recordCompletedCheckout(
     await tx.query('select 1 from deals where id = $1 for update', [deal.id]);
     const amountCents = checkout.amountCents ?? deal.amountCents ?? 0;
     const currency = checkout.currency ?? deal.currency;
-    const earlier = await tx.query<{ id: string; provider_ref: string }>(
-      `select id, provider_ref from payments where org_id = $1 and deal_id = $2 and status = 'succeeded' limit 1`,
-      [deal.orgId, deal.id],
-    );
-    if (earlier[0] && earlier[0].provider_ref !== checkout.reference) {
-      // The prospect paid twice (two tabs, a second link): one payment wins the deal.
-      const extra = await tx.query<{ id: string }>(
+    const insertPayment = (status: 'succeeded' | 'duplicate') =>
+      tx.query<{ id: string }>(
         `insert into payments (org_id, deal_id, contact_id, provider, provider_ref, amount_cents, currency, status, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, 'duplicate', $8)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          on conflict (org_id, provider, provider_ref) do nothing returning id`,
         [
           deal.orgId,
@@ -117,9 +112,17 @@ export async function recordCompletedCheckout(
           checkout.reference,
           amountCents,
           currency,
+          status,
           now,
         ],
       );
+    const earlier = await tx.query<{ id: string; provider_ref: string }>(
+      `select id, provider_ref from payments where org_id = $1 and deal_id = $2 and status = 'succeeded' limit 1`,
+      [deal.orgId, deal.id],
+    );
+    if (earlier[0] && earlier[0].provider_ref !== checkout.reference) {
+      // The prospect paid twice (two tabs, a second link): one payment wins the deal.
+      const extra = await insertPayment('duplicate');
       if (!extra[0]) return { status: 'duplicate', orgId: deal.orgId, dealId: deal.id };
       await recordAudit(tx, {
         orgId: deal.orgId,
@@ -139,21 +142,7 @@ export async function recordCompletedCheckout(
       });
       return { status: 'duplicate_payment', orgId: deal.orgId, dealId: deal.id, paymentId: extra[0].id };
     }
-    const payment = await tx.query<{ id: string }>(
-      `insert into payments (org_id, deal_id, contact_id, provider, provider_ref, amount_cents, currency, status, created_at)
-       values ($1, $2, $3, $4, $5, $6, $7, 'succeeded', $8)
-       on conflict (org_id, provider, provider_ref) do nothing returning id`,
-      [
-        deal.orgId,
-        deal.id,
-        deal.contactId,
-        checkout.provider,
-        checkout.reference,
-        amountCents,
-        currency,
-        now,
-      ],
-    );
+    const payment = await insertPayment('succeeded');
     // Another event (completed, then async success) already recorded this checkout.
     if (!payment[0]) return { status: 'duplicate', orgId: deal.orgId, dealId: deal.id };
     const paymentId = payment[0].id;

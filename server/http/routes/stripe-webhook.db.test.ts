@@ -146,6 +146,37 @@ describe('POST /webhooks/stripe', () => {
     expect(lead.body).toMatchObject({ status: 'won', routing: { mode: 'C', paidAt: expect.any(String) } });
   });
 
+  it('keeps a second, different payment for a won deal apart: one won, one payment.completed, a refund due', async () => {
+    const { contactId, dealId, paymentLinkId } = await routedToPaymentLink();
+    const firstTab = checkoutCompleted('evt_tab_1', paymentLinkId, { orgId, contactId, dealId });
+    const secondTab = checkoutCompleted('evt_tab_2', paymentLinkId, { orgId, contactId, dealId });
+    expect((await deliver(firstTab, sign(firstTab))).body).toMatchObject({ status: 'recorded' });
+    expect((await deliver(secondTab, sign(secondTab))).body).toMatchObject({ status: 'duplicate_payment' });
+    expect((await deliver(secondTab, sign(secondTab))).body).toMatchObject({ status: 'duplicate' });
+    const after = await state(contactId, dealId);
+    expect(after.deal.stage).toBe('won');
+    expect(after.events).toHaveLength(1);
+    const payments = await db.query<{ provider_ref: string; status: string }>(
+      'select provider_ref, status from payments where deal_id = $1 order by provider_ref',
+      [dealId],
+    );
+    expect(payments).toEqual([
+      { provider_ref: 'cs_test_evt_tab_1', status: 'succeeded' },
+      { provider_ref: 'cs_test_evt_tab_2', status: 'duplicate' },
+    ]);
+    const refunds = await db.query(
+      `select 1 from audit_log where entity_id = $1 and action = 'payment.duplicate' and outcome = 'refused'`,
+      [dealId],
+    );
+    expect(refunds).toHaveLength(1);
+    const history = await server.request('GET', `/api/deals/${dealId}`, { key: apiKey });
+    expect((history.body.history as { toStage: string }[]).map((change) => change.toStage)).toEqual([
+      'qualified',
+      'proposal',
+      'won',
+    ]);
+  });
+
   it('refuses a forged, tampered or missing signature with 400 and changes nothing', async () => {
     const { contactId, dealId, paymentLinkId } = await routedToPaymentLink();
     const payload = checkoutCompleted('evt_forged', paymentLinkId, { orgId, contactId, dealId });
