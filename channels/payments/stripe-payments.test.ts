@@ -76,6 +76,7 @@ describe('Stripe payment links (the real SDK against a loopback Stripe)', () => 
         'metadata[contactId]': request.contactId,
         'metadata[dealId]': request.dealId,
         'payment_intent_data[metadata][dealId]': request.dealId,
+        'restrictions[completed_sessions][limit]': '1',
       },
     });
     // The same key again is Stripe's replay of the same link, not a second one.

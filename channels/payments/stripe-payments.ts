@@ -66,6 +66,8 @@ export function stripePaymentLinks(stripe: Stripe): PaymentLinks {
           // Copied by Stripe to each checkout session the link creates: the webhook finds the deal by it.
           metadata,
           payment_intent_data: { metadata },
+          // One deal, one payment: Stripe deactivates the link after its first completed checkout.
+          restrictions: { completed_sessions: { limit: 1 } },
         },
         { idempotencyKey: request.idempotencyKey },
       );

@@ -155,6 +155,44 @@ async function recordMove(
   return toDeal(rows[0]!);
 }
 
+type DealFields = Partial<Pick<Deal, 'amountCents' | 'ownerId' | 'proposal'>>;
+
+/** Writes a change that is not a move (amount, owner, proposal), audited with before and after. */
+async function recordUpdate(tx: Db, deal: Deal, fields: DealFields, actor: Actor, now: Date): Promise<Deal> {
+  const before: DealFields = {};
+  const after: DealFields = {};
+  for (const key of ['amountCents', 'ownerId', 'proposal'] as const) {
+    const value = fields[key];
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(deal[key])) continue;
+    Object.assign(before, { [key]: deal[key] });
+    Object.assign(after, { [key]: value });
+  }
+  if (Object.keys(after).length === 0) return deal;
+  const proposal = after.proposal === undefined ? deal.proposal : after.proposal;
+  const rows = await tx.query<DealRow>(
+    `update deals set amount_cents = $3, owner_id = $4, proposal = $5, updated_at = $6
+     where org_id = $1 and id = $2 returning *`,
+    [
+      deal.orgId,
+      deal.id,
+      after.amountCents === undefined ? deal.amountCents : after.amountCents,
+      after.ownerId === undefined ? deal.ownerId : after.ownerId,
+      proposal === null ? null : JSON.stringify(proposal),
+      now,
+    ],
+  );
+  await recordAudit(tx, {
+    orgId: deal.orgId,
+    actor,
+    action: 'deal.updated',
+    entityType: 'deal',
+    entityId: deal.id,
+    contactId: deal.contactId,
+    details: { before, after },
+  });
+  return toDeal(rows[0]!);
+}
+
 /**
  * The lead's one deal, opened at `qualified` if it has none (safe to call again). An existing deal
  * keeps its stage; it only gains the owner or amount it did not have yet.
@@ -210,14 +248,23 @@ export async function openLeadDeal(
     });
     return deal;
   }
-  const rows = await tx.query<DealRow>(
-    `update deals set owner_id = coalesce(owner_id, $3), amount_cents = coalesce(amount_cents, $4)
-     where org_id = $1 and id = $2 returning *`,
-    [input.orgId, id, input.ownerId ?? null, input.amountCents],
-  );
+  const rows = await tx.query<DealRow>('select * from deals where org_id = $1 and id = $2 for update', [
+    input.orgId,
+    id,
+  ]);
   // The id is the contact's: a row under another organization would be a data error.
   if (!rows[0]) throw new DomainError('conflict', 'the lead deal belongs to another organization');
-  return toDeal(rows[0]);
+  const deal = toDeal(rows[0]);
+  return recordUpdate(
+    tx,
+    deal,
+    {
+      ...(deal.ownerId === null && input.ownerId ? { ownerId: input.ownerId } : {}),
+      ...(deal.amountCents === null && input.amountCents !== null ? { amountCents: input.amountCents } : {}),
+    },
+    input.actor,
+    now,
+  );
 }
 
 export async function findLeadDeal(db: Db, orgId: string, contactId: string): Promise<Deal | null> {
@@ -241,7 +288,7 @@ export async function getDeal(db: Db, orgId: string, dealId: string): Promise<De
     created_at: Date;
   }>(
     `select from_stage, to_stage, amount_cents, actor_type, actor_id, reason, created_at
-     from deal_stage_history where org_id = $1 and deal_id = $2 order by created_at, id`,
+     from deal_stage_history where org_id = $1 and deal_id = $2 order by seq`,
     [orgId, dealId],
   );
   return {
@@ -266,14 +313,21 @@ export const dealListQuerySchema = z.strictObject({
 });
 export type DealListQuery = z.input<typeof dealListQuerySchema>;
 
-const encodeCursor = (deal: Deal) =>
-  Buffer.from(JSON.stringify([deal.updatedAt.toISOString(), deal.id])).toString('base64url');
+// The cursor keeps the database's microseconds: a JavaScript Date's milliseconds would skip the
+// rows changed within the same millisecond as the page's last one.
+const cursorAt = `to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const cursorAtPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+const encodeCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
 
 function decodeCursor(cursor: string): [string, string] {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (Number.isNaN(Date.parse(at)) || !z.uuid().safeParse(id).success) throw new Error('bad cursor');
-    return [at, id];
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at !== 'string' || !cursorAtPattern.test(at) || Number.isNaN(Date.parse(at))) {
+      throw new Error('bad cursor');
+    }
+    if (!z.uuid().safeParse(id).success) throw new Error('bad cursor');
+    return [at, id as string];
   } catch {
     throw new DomainError('invalid', 'cursor: not a cursor this list returned');
   }
@@ -287,8 +341,8 @@ export async function listDeals(
 ): Promise<{ items: Deal[]; nextCursor: string | null }> {
   const filter = dealListQuerySchema.parse(query);
   const after = filter.cursor ? decodeCursor(filter.cursor) : null;
-  const rows = await db.query<DealRow>(
-    `select * from deals where org_id = $1
+  const rows = await db.query<DealRow & { cursor_at: string }>(
+    `select *, ${cursorAt} as cursor_at from deals where org_id = $1
        and ($2::uuid is null or contact_id = $2) and ($3::text is null or stage = $3)
        and ($4::uuid is null or owner_id = $4)
        and ($5::timestamptz is null or (updated_at, id) < ($5::timestamptz, $6::uuid))
@@ -303,8 +357,12 @@ export async function listDeals(
       filter.limit + 1,
     ],
   );
-  const items = rows.slice(0, filter.limit).map(toDeal);
-  return { items, nextCursor: rows.length > filter.limit ? encodeCursor(items.at(-1)!) : null };
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toDeal),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(last.cursor_at, last.id) : null,
+  };
 }
 
 const forwardOrder: Record<DealStage, number> = {
@@ -339,24 +397,19 @@ export async function advanceDeal(
   if (deal.stage === 'won' || deal.stage === 'lost' || forwardOrder[deal.stage] > forwardOrder[input.to]) {
     return { deal, moved: false };
   }
-  if (input.proposal !== undefined) {
-    await tx.query('update deals set proposal = $3 where org_id = $1 and id = $2', [
-      deal.orgId,
-      deal.id,
-      JSON.stringify(input.proposal),
-    ]);
-  }
   if (deal.stage === input.to) {
-    if (input.amountCents === undefined || input.amountCents === deal.amountCents) {
-      return { deal: await lockDeal(tx, deal.orgId, deal.id), moved: false };
-    }
-    const rows = await tx.query<DealRow>(
-      'update deals set amount_cents = $3, updated_at = $4 where org_id = $1 and id = $2 returning *',
-      [deal.orgId, deal.id, input.amountCents, now],
-    );
-    return { deal: toDeal(rows[0]!), moved: false };
+    const fields = {
+      ...(input.amountCents !== undefined ? { amountCents: input.amountCents } : {}),
+      ...(input.proposal !== undefined ? { proposal: input.proposal } : {}),
+    };
+    return { deal: await recordUpdate(tx, deal, fields, input.actor, now), moved: false };
   }
-  const moved = await recordMove(tx, deal, input.to, {
+  // The proposal goes with the move; the amount is written (and audited) by the move itself.
+  const proposed =
+    input.proposal === undefined
+      ? deal
+      : await recordUpdate(tx, deal, { proposal: input.proposal }, input.actor, now);
+  const moved = await recordMove(tx, proposed, input.to, {
     actor: input.actor,
     now,
     reason: input.reason ?? null,

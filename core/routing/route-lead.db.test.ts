@@ -221,6 +221,61 @@ describe('routeLead: choosing the mode', () => {
     expect(assignments).toHaveLength(1);
   });
 
+  it('opens the lead’s deal in every mode: A and B at a year of the budget in its currency, B owned by the rep', async () => {
+    const orgId = await newOrg({ enabledModes: ['A', 'B', 'C'] });
+    const repId = await addRep(orgId, { name: 'Kim', territory: 'US-West' });
+    const large = await qualifiedLead(orgId, {
+      budgetCents: 6_000_000,
+      withinDays: 14,
+      score: 70,
+      country: 'US',
+    });
+    const hot = await qualifiedLead(orgId, { budgetCents: 500_000, withinDays: 7, score: 88 });
+    const unpriced = await qualifiedLead(orgId, { withinDays: 7, score: 90 });
+    // "€500 a month": the qualifier keeps US cents for the rules and the named amount beside them.
+    await db.query(
+      `update contacts set qualification = jsonb_set(qualification, '{bant,budget}', $2::jsonb) where id = $1`,
+      [
+        hot,
+        JSON.stringify({
+          amountCents: 54_000,
+          currency: 'EUR',
+          originalAmountCents: 50_000,
+          period: 'month',
+        }),
+      ],
+    );
+    const b = await routeLead(deps, orgId, large);
+    const a = await routeLead(deps, orgId, hot);
+    const none = await routeLead(deps, orgId, unpriced);
+    expect(b).toMatchObject({ mode: 'B', repId, dealId: expect.any(String) });
+    expect(a).toMatchObject({ mode: 'A', dealId: expect.any(String) });
+    expect(none).toMatchObject({ mode: 'A', dealId: expect.any(String) });
+    expect(await findLeadDeal(db, orgId, large)).toMatchObject({
+      id: b.dealId,
+      stage: 'qualified',
+      ownerId: repId,
+      amountCents: 6_000_000,
+      currency: 'usd',
+    });
+    expect(await findLeadDeal(db, orgId, hot)).toMatchObject({
+      id: a.dealId,
+      stage: 'qualified',
+      ownerId: null,
+      amountCents: 600_000,
+      currency: 'eur',
+    });
+    expect(await findLeadDeal(db, orgId, unpriced)).toMatchObject({ amountCents: null, currency: 'usd' });
+    expect((await contactRow(large)).routing).toMatchObject({ dealId: b.dealId });
+    const opened = await eventsOf(orgId, 'deal.stage.changed');
+    expect(opened).toEqual([
+      { orgId, contactId: large, dealId: b.dealId, from: null, to: 'qualified', amountCents: 6_000_000 },
+      { orgId, contactId: hot, dealId: a.dealId, from: null, to: 'qualified', amountCents: 600_000 },
+      { orgId, contactId: unpriced, dealId: none.dealId, from: null, to: 'qualified', amountCents: null },
+    ]);
+    expect(await auditActions(large)).toEqual(expect.arrayContaining(['deal.opened', 'lead.routed']));
+  });
+
   it('refuses to route a disqualified lead, and an unknown one', async () => {
     const orgId = await newOrg();
     const lead = await qualifiedLead(orgId, { outcome: 'DISQUALIFIED', status: 'disqualified' });

@@ -344,14 +344,22 @@ export async function routeLead(
   });
 }
 
-/** The qualified lead's deal, valued at its stated budget (a year of it) until a plan is proposed. */
+/**
+ * The qualified lead's deal, valued at its stated budget (a year of it) until a plan is proposed,
+ * in the currency the prospect named: the budget's `amountCents` is converted to US cents, its
+ * `originalAmountCents` is in that currency.
+ */
 function openDealFor(tx: Db, contact: RoutingContactRow, actor: Actor, now: Date, ownerId: string | null) {
   const bant = readQualification(contact.qualification).bant;
+  const { currency, originalAmountCents, period } = bant.budget ?? {};
+  const named = currency !== undefined && originalAmountCents !== undefined;
   return openLeadDeal(tx, {
     orgId: contact.org_id,
     contactId: contact.id,
-    amountCents: annualBudgetCents(bant) ?? null,
-    currency: (bant.budget?.currency ?? 'usd').toLowerCase(),
+    amountCents: named
+      ? originalAmountCents * (period === 'month' ? 12 : 1)
+      : (annualBudgetCents(bant) ?? null),
+    currency: named ? currency.toLowerCase() : 'usd',
     ownerId,
     actor,
     now,

@@ -7,6 +7,7 @@ import {
   takeOverConversation,
 } from '../../../core/conversations/conversation-service.ts';
 import type { Db } from '../../../core/db.ts';
+import { changeDealAsRep, leadDealForRep } from '../../../core/deals/rep-deals.ts';
 import { listContactMeetingsForRep } from '../../../core/meetings/meetings.ts';
 import {
   getRepAvailability,
@@ -42,8 +43,8 @@ export interface ConsoleRouteOptions {
 }
 
 /**
- * The rep console: the page, sign-in, the inbox, the lead panel (with the lead's meetings), takeover,
- * reply and hand-back, and the rep's own meeting hours.
+ * The rep console: the page, sign-in, the inbox, the lead panel (with the lead's meetings and deal),
+ * takeover, reply and hand-back, moving a deal, and the rep's own meeting hours.
  */
 export function consoleRoutes(
   db: Db,
@@ -116,6 +117,18 @@ export function consoleRoutes(
   router.get('/console/api/contacts/:id/meetings', async (req, res) => {
     const rep = currentRep(res);
     res.json({ items: await listContactMeetingsForRep(db, rep, requireUuid(req.params.id, 'id')) });
+  });
+
+  /** The lead panel's deal with its stage history; null before routing opened one. */
+  router.get('/console/api/contacts/:id/deal', async (req, res) => {
+    const rep = currentRep(res);
+    res.json({ deal: await leadDealForRep(db, rep, requireUuid(req.params.id, 'id')) });
+  });
+
+  /** A rep moves the deal (`PATCH /api/deals/:id`'s body and rules), as themselves. */
+  router.patch('/console/api/deals/:id', async (req, res) => {
+    const rep = currentRep(res);
+    res.json(await changeDealAsRep(db, rep, requireUuid(req.params.id, 'id'), req.body ?? {}));
   });
 
   router.get('/console/api/conversations', async (req, res) => {

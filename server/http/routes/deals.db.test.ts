@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { systemActor } from '../../../core/actor.ts';
 import type { Db } from '../../../core/db.ts';
 import { advanceDeal, leadDealId, openLeadDeal } from '../../../core/deals/deal-pipeline.ts';
 import { createOrganization } from '../../../core/organizations.ts';
+import { createRep, signIn } from '../../../core/reps.ts';
 import { createTestDatabase } from '../../../tests/support/test-database.ts';
 import { startTestServer, type TestServer } from '../../../tests/support/test-server.ts';
 import type { Database } from '../../db/database.ts';
@@ -169,5 +170,68 @@ describe('deals as a pipeline', () => {
     expect((await server.request('GET', '/api/deals?cursor=nonsense', { key: acme.apiKey })).status).toBe(
       400,
     );
+  });
+});
+
+describe('the console: a signed-in rep reads and moves the lead’s deal', () => {
+  it('answers the lead’s deal with its history (or null), moves it as the rep, and refuses another site', async () => {
+    const rep = { email: 'rae@acme.example', password: 'long-enough-pw' };
+    const { repId } = await createRep(db, { orgId: acme.orgId, ...rep }, systemActor);
+    const headers = { authorization: `Bearer ${(await signIn(db, rep)).token}` };
+    // The console is served where its bundles are.
+    const consoleServer = await startTestServer(db, {
+      widget: { loader: '', widgetApp: '', consoleApp: '' },
+    });
+    onTestFinished(() => consoleServer.close());
+    const { contactId, dealId } = await newDeal(acme.orgId, 'console@acme.example');
+
+    const panel = await consoleServer.request('GET', `/console/api/contacts/${contactId}/deal`, { headers });
+    expect(panel).toMatchObject({
+      status: 200,
+      body: {
+        deal: { id: dealId, stage: 'qualified', history: [{ fromStage: null, toStage: 'qualified' }] },
+      },
+    });
+    const [bare] = await db.query<{ id: string }>(
+      `insert into contacts (org_id, email) values ($1, 'no-deal@acme.example') returning id`,
+      [acme.orgId],
+    );
+    expect(
+      (await consoleServer.request('GET', `/console/api/contacts/${bare!.id}/deal`, { headers })).body,
+    ).toEqual({
+      deal: null,
+    });
+
+    const moved = await consoleServer.request('PATCH', `/console/api/deals/${dealId}`, {
+      headers,
+      body: { stage: 'lost', lostReason: 'went quiet' },
+    });
+    expect(moved).toMatchObject({ status: 200, body: { stage: 'lost', lostReason: 'went quiet' } });
+    const read = await server.request('GET', `/api/deals/${dealId}`, { key: acme.apiKey });
+    expect((read.body.history as { actor: unknown }[]).at(-1)!.actor).toEqual({ type: 'rep', id: repId });
+
+    const crossSite = await consoleServer.request('PATCH', `/console/api/deals/${dealId}`, {
+      headers: { ...headers, origin: 'https://evil.example' },
+      body: { stage: 'proposal' },
+    });
+    expect(crossSite.status).toBe(403);
+    const noReason = await consoleServer.request('PATCH', `/console/api/deals/${dealId}`, {
+      headers,
+      body: { stage: 'lost', x: 1 },
+    });
+    expect(noReason.status).toBe(400);
+    const { dealId: theirs, contactId: theirContact } = await newDeal(globex.orgId, 'console@globex.example');
+    expect(
+      (
+        await consoleServer.request('PATCH', `/console/api/deals/${theirs}`, {
+          headers,
+          body: { stage: 'proposal' },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await consoleServer.request('GET', `/console/api/contacts/${theirContact}/deal`, { headers })).status,
+    ).toBe(404);
+    expect((await consoleServer.request('GET', `/console/api/contacts/${contactId}/deal`)).status).toBe(401);
   });
 });

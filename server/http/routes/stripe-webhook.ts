@@ -80,6 +80,13 @@ export function stripeWebhookRoutes(options: { db: Db; payments?: PaymentProvide
         req.log.error({ err: error, orgId: outcome.orgId }, 'assigning queued leads after a payment failed'),
       );
     }
+    if (outcome.status === 'duplicate_payment') {
+      // Acknowledged (Stripe must stop retrying) but not a second win: someone has to refund it.
+      req.log.warn(
+        { orgId: outcome.orgId, dealId: outcome.dealId, paymentId: outcome.paymentId },
+        'stripe checkout paid a deal already won: recorded as duplicate, a refund is due',
+      );
+    }
     if (outcome.status === 'unknown_deal') {
       // Not a link QuotaHit made (or its deal is gone): acknowledged so Stripe stops retrying.
       req.log.warn({ eventId: event.checkout.eventId }, 'stripe checkout for an unknown payment link');
