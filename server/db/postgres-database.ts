@@ -18,6 +18,16 @@ export async function openPostgres(
   const size = options.poolSize ?? 10;
   const gate = createConnectionGate(size, options.reservedForInteractive ?? 3);
   const pool = new pg.Pool({ connectionString: url, max: size });
+  // A connection the server drops while idle (a restart, a failover) is replaced on next use;
+  // without a listener node-postgres would throw it and take the process down.
+  pool.on('error', (error) => console.warn(`postgres: an idle connection closed (${error.message})`));
+  // `pool.end()` resolves before the sockets close; closing waits for them, so nothing the
+  // server says afterwards (such as a dropped database's termination) reaches a closed pool.
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
   // Fail at start-up, not at the first request, when the server is unreachable.
   const probe = await pool.connect();
   probe.release();
@@ -34,7 +44,11 @@ export async function openPostgres(
     // Without parameters node-postgres uses the simple protocol, which runs a whole script.
     execScript: (sql) =>
       gate.run(false, () => inTransaction(pool, async (client) => void (await client.query(sql)))),
-    close: () => pool.end(),
+    close: async () => {
+      const closed = [...open].map((client) => new Promise((resolve) => client.once('end', resolve)));
+      await pool.end();
+      await Promise.all(closed);
+    },
   };
 }
 
