@@ -79,18 +79,19 @@ export async function startServer(
     const adminToken = newAdminToken();
     const unsubscribeSecret = await installationSecret(config.dataDir, config.APP_SECRET);
     const channels = createProviderChannels(config);
-    const conversations = createConversations(db, {
-      channels,
-      logger,
-      env: config,
-      unsubscribe: { publicUrl: config.publicUrl, secret: unsubscribeSecret },
-      limits: options.conversationLimits,
-    });
     const payments = createStripePayments({
       secretKey: config.STRIPE_SECRET_KEY,
       webhookSecret: config.STRIPE_WEBHOOK_SECRET,
       baseUrl: config.STRIPE_BASE_URL,
       publicUrl: config.publicUrl,
+    });
+    const conversations = createConversations(db, {
+      channels,
+      payments: payments.links,
+      logger,
+      env: config,
+      unsubscribe: { publicUrl: config.publicUrl, secret: unsubscribeSecret },
+      limits: options.conversationLimits,
     });
     const workflows = createWorkflows(db, config, logger, conversations, payments);
     const widget = await bundles;

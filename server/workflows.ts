@@ -1,4 +1,5 @@
 import { loadChains } from '../agents/runtime/chains.ts';
+import { onboardCustomer } from '../core/closing/customer-onboarding.ts';
 import {
   type ConversationServiceDeps,
   startQualification,
@@ -25,6 +26,7 @@ import {
   routeLead,
 } from '../core/routing/route-lead.ts';
 import { scoreLead } from '../core/scoring/score-lead.ts';
+import { customerOnboardingWorkflows } from '../inngest/functions/customer-onboarding.ts';
 import { followUpWorkflows } from '../inngest/functions/follow-ups.ts';
 import { leadPipeline } from '../inngest/functions/lead-pipeline.ts';
 import { meetingInviteWorkflows } from '../inngest/functions/meeting-invites.ts';
@@ -92,10 +94,13 @@ export function createWorkflows(
     sendInvite: (orgId, meetingId, recipient) =>
       sendMeetingInvite({ db, deliver: conversations.deliver }, orgId, meetingId, recipient),
   });
+  const onboarding = customerOnboardingWorkflows({
+    onboard: (orgId, dealId) => onboardCustomer(conversations, orgId, dealId),
+  });
   const log = logger.child({ component: 'workflows' });
   return createWorkflowEngine({
     db,
-    functions: [...functions, ...followUps, ...handoffs, ...meetings],
+    functions: [...functions, ...followUps, ...handoffs, ...meetings, ...onboarding],
     settings: config,
     log,
     sdkLogger: log,

@@ -4,6 +4,12 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../core/actor.ts';
+import { changeDeal, getDeal, openLeadDeal } from '../core/deals/deal-pipeline.ts';
+import { demoRepAvailability } from '../core/demo-organization.ts';
+import { upsertLead } from '../core/leads.ts';
+import { bookMeeting, cancelMeeting } from '../core/meetings/meetings.ts';
+import { setRepAvailability } from '../core/meetings/rep-availability.ts';
 import { loadConfig } from '../server/config.ts';
 import { type RunningServer, startServer } from '../server/start-server.ts';
 import { launchChromium } from './support/browser.ts';
@@ -139,6 +145,211 @@ describe('rep console', () => {
     await expect.poll(() => rep.locator('[data-mode]').getAttribute('data-mode')).toBe('human');
     await expect.poll(() => rep.locator('.toolbar').innerText()).not.toMatch(/Waiting for rep/);
     await expect.poll(() => rep.locator('aside .waiting').count()).toBe(0);
+  }, 90_000);
+
+  it("shows the lead's deal and meetings in the lead panel, and moves the deal by its rules", async () => {
+    const demo = server.demo!;
+    const { orgId } = demo;
+    const db = server.db;
+    const [dana] = await db.query<{ id: string }>('select id from users where email = $1', [demo.repEmail]);
+    const repId = dana!.id;
+    const newLead = async (input: {
+      email: string;
+      firstName: string;
+      lastName: string;
+      company: string;
+    }) => {
+      const { lead } = await upsertLead(db, orgId, input, systemActor);
+      const [conversation] = await db.query<{ id: string }>(
+        `insert into conversations (org_id, contact_id, channel, last_message_at) values ($1, $2, 'web', now())
+         returning id`,
+        [orgId, lead.id],
+      );
+      await db.query(
+        `insert into messages (org_id, conversation_id, contact_id, direction, channel, sender, body)
+         values ($1, $2, $3, 'inbound', 'web', 'prospect', $4)`,
+        [orgId, conversation!.id, lead.id, `Hi, ${input.firstName} from ${input.company} here.`],
+      );
+      return lead.id;
+    };
+    const contactId = await newLead({
+      email: 'priya@northwind.example',
+      firstName: 'Priya',
+      lastName: 'Shah',
+      company: 'Northwind',
+    });
+    await newLead({ email: 'sam@contoso.example', firstName: 'Sam', lastName: 'Okafor', company: 'Contoso' });
+
+    const deal = await openLeadDeal(db, {
+      orgId,
+      contactId,
+      amountCents: 1_250_000,
+      currency: 'usd',
+      ownerId: repId,
+      actor: systemActor,
+    });
+    // Any day, any hour (UTC), so the meetings below are bookable whenever the test runs.
+    const allDay = [{ start: '00:00', end: '23:30' }];
+    await setRepAvailability(
+      db,
+      orgId,
+      repId,
+      {
+        timeZone: 'UTC',
+        weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay },
+        minNoticeHours: 0,
+      },
+      systemActor,
+    );
+    const day = 24 * 3600_000;
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    const at = (days: number) => new Date(today + days * day + 14 * 3600_000);
+    const now = new Date();
+    try {
+      const upcoming = await bookMeeting(db, {
+        orgId,
+        contactId,
+        repId,
+        startsAt: at(2),
+        title: 'Demo <b>for</b> Northwind',
+        dealId: deal.id,
+        actor: systemActor,
+        now,
+      });
+      const moved = await bookMeeting(db, {
+        orgId,
+        contactId,
+        repId,
+        startsAt: at(3),
+        title: 'Pricing review',
+        actor: systemActor,
+        now,
+      });
+      await cancelMeeting(db, {
+        orgId,
+        meetingId: moved.id,
+        reason: 'moved to the demo',
+        actor: systemActor,
+        now,
+      });
+      // Booked a week ago for two days ago: a past meeting.
+      const past = await bookMeeting(db, {
+        orgId,
+        contactId,
+        repId,
+        startsAt: at(-2),
+        title: 'Discovery call',
+        actor: systemActor,
+        now: new Date(now.getTime() - 7 * day),
+      });
+
+      const rep = await browser.newPage({
+        viewport: { width: 1400, height: 800 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
+      await rep.goto(`${base}/console`);
+      await rep.getByLabel('Email').fill(demo.repEmail);
+      await rep.getByLabel('Password').fill(demo.repPassword);
+      await rep.getByRole('button', { name: 'Sign in' }).click();
+
+      // A lead without a deal or meetings says so.
+      await rep.locator('aside li button', { hasText: 'Sam Okafor' }).click();
+      const dealPanel = rep.getByRole('region', { name: 'Deal' });
+      const meetingsPanel = rep.getByRole('region', { name: 'Meetings' });
+      await expect.poll(() => dealPanel.innerText()).toMatch(/No deal yet/);
+      await expect.poll(() => meetingsPanel.innerText()).toMatch(/No meetings/);
+
+      await rep.locator('aside li button', { hasText: 'Priya Shah' }).click();
+      await expect.poll(() => rep.locator('.toolbar h2').innerText()).toBe('Priya Shah');
+      const stage = rep.getByLabel('Deal stage');
+      await expect.poll(() => stage.inputValue()).toBe('qualified');
+      expect(await dealPanel.innerText()).toMatch(/Amount\s*\$12,500\b[\s\S]*Owner\s*You \(Dana Rivera\)/);
+      expect(await stage.locator('option').allInnerTexts()).toEqual([
+        'Open',
+        'Qualified',
+        'Proposal',
+        'Negotiation',
+        'Won',
+        'Lost',
+      ]);
+
+      // Upcoming (soonest first, the cancelled one marked), then past; the title stays text.
+      const soon = rep.getByRole('list', { name: 'Upcoming meetings' }).locator('li');
+      await expect.poll(() => soon.count()).toBe(2);
+      expect(await soon.nth(0).locator('time').first().getAttribute('datetime')).toBe(
+        upcoming.startsAt.toISOString(),
+      );
+      expect(await soon.nth(0).locator('time').last().getAttribute('datetime')).toBe(
+        upcoming.endsAt.toISOString(),
+      );
+      expect(await soon.nth(0).innerText()).toMatch(/Demo <b>for<\/b> Northwind[\s\S]*Booked/);
+      expect(await soon.nth(0).innerText()).toMatch(/2:00\s*PM\s*–\s*2:30\s*PM/);
+      expect(await meetingsPanel.locator('b').count()).toBe(0);
+      expect(await soon.nth(1).getAttribute('data-status')).toBe('cancelled');
+      expect(await soon.nth(1).innerText()).toMatch(/Pricing review[\s\S]*Cancelled[\s\S]*moved to the demo/);
+      const earlier = rep.getByRole('list', { name: 'Past meetings' }).locator('li');
+      expect(await earlier.count()).toBe(1);
+      expect(await earlier.first().innerText()).toMatch(/Discovery call[\s\S]*Booked/);
+      expect(await earlier.first().locator('time').first().getAttribute('datetime')).toBe(
+        past.startsAt.toISOString(),
+      );
+
+      // The rep moves the deal: the server has it, with the rep in its history.
+      await stage.selectOption('negotiation');
+      await expect.poll(async () => (await getDeal(db, orgId, deal.id)).stage).toBe('negotiation');
+      expect((await getDeal(db, orgId, deal.id)).history.at(-1)).toMatchObject({
+        fromStage: 'qualified',
+        toStage: 'negotiation',
+        actor: { type: 'rep', id: repId },
+      });
+      await expect.poll(() => stage.inputValue()).toBe('negotiation');
+
+      // "Lost" asks for the reason first; without one the server's refusal is shown, nothing moves.
+      await stage.selectOption('lost');
+      const reason = rep.getByLabel('Why was it lost?');
+      await expect.poll(() => reason.isVisible()).toBe(true);
+      await rep.getByRole('button', { name: 'Mark lost' }).click();
+      await expect
+        .poll(() => dealPanel.locator('.panel-error').innerText())
+        .toMatch(/lostReason.*needs a reason/);
+      expect((await getDeal(db, orgId, deal.id)).stage).toBe('negotiation');
+      await reason.fill('Went with a spreadsheet');
+      await rep.screenshot({ path: 'test-artifacts/console-deal-meetings.png' });
+      await rep.getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => reason.count()).toBe(0);
+      expect(await stage.inputValue()).toBe('negotiation');
+
+      await stage.selectOption('lost');
+      await reason.fill('Went with a <i>spreadsheet</i>');
+      await rep.getByRole('button', { name: 'Mark lost' }).click();
+      await expect.poll(async () => (await getDeal(db, orgId, deal.id)).stage).toBe('lost');
+      expect((await getDeal(db, orgId, deal.id)).lostReason).toBe('Went with a <i>spreadsheet</i>');
+      await expect.poll(() => dealPanel.innerText()).toMatch(/Lost: Went with a <i>spreadsheet<\/i>/);
+      expect(await dealPanel.locator('.panel-error').count()).toBe(0);
+
+      // "Won" asks to confirm, since it is final; cancelling leaves the deal as it was.
+      await stage.selectOption('won');
+      await expect.poll(() => dealPanel.innerText()).toMatch(/once won, its stage cannot change/);
+      await rep.getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => stage.inputValue()).toBe('lost');
+      expect(await rep.getByRole('button', { name: 'Mark won' }).count()).toBe(0);
+
+      // Won meanwhile elsewhere (a payment): the rep's move is refused (409), and the panel shows why
+      // and the deal as it now is, its stage final.
+      await changeDeal(db, { orgId, dealId: deal.id, patch: { stage: 'won' }, actor: systemActor });
+      await stage.selectOption('negotiation');
+      await expect
+        .poll(() => dealPanel.locator('.panel-error').innerText())
+        .toBe('a won deal is final: its stage cannot change');
+      await expect.poll(() => stage.inputValue()).toBe('won');
+      expect(await stage.isDisabled()).toBe(true);
+      expect(await dealPanel.getByText(/won deal is final/i).count()).toBe(1);
+      expect((await getDeal(db, orgId, deal.id)).stage).toBe('won');
+      await rep.screenshot({ path: 'test-artifacts/console-deal-won.png' });
+    } finally {
+      await setRepAvailability(db, orgId, repId, demoRepAvailability, systemActor);
+    }
   }, 90_000);
 
   it('refuses the console API without a session', async () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { closerToolNames } from '../../core/closing/closer-tools.ts';
 import { channels } from '../../core/outbound-message.ts';
 import { qualifierToolNames } from '../../core/qualification/qualifier-tools.ts';
 import { promptPlaceholders } from './system-prompt.ts';
@@ -97,7 +98,7 @@ export type QualifierLoadout = Loadout<QualifierConfig>;
 
 /**
  * Tools each agent has in the product today, by the function that implements it; a loadout
- * naming any other tool is refused. Scout and demo have none yet (see their LOADOUT.md).
+ * naming any other tool is refused. Scout has none yet (see its LOADOUT.md).
  */
 export const knownTools: Record<AgentName, readonly string[]> = {
   scout: [],
@@ -106,11 +107,13 @@ export const knownTools: Record<AgentName, readonly string[]> = {
   qualifier: qualifierToolNames,
   // core/conversations/conversation-service.ts `startQualification` (the first touch)
   outreach: ['start_qualification'],
-  // core/routing/route-lead.ts `followThroughRoute` mode A (records the hand-off)
-  closer: ['record_handoff'],
-  demo: [],
+  // core/closing/closer-turn.ts, the closer's turns in routing mode A (core/closing/closer-tools.ts)
+  closer: closerToolNames,
+  // the same turns book demos (core/meetings): the demo agent's tools, run by the closer
+  demo: ['offer_demo_slots', 'book_demo'],
   // core/routing/route-lead.ts `assignAllQueuedLeads` (routing-queue cron)
-  ops: ['assign_queued_leads'],
+  // core/closing/customer-onboarding.ts `onboardCustomer` (customer-onboarding workflow)
+  ops: ['assign_queued_leads', 'onboard_customer'],
 };
 
 export const qualifierLoadoutDir = fileURLToPath(new URL('../qualifier/', import.meta.url));

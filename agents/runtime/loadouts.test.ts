@@ -101,8 +101,8 @@ describe('all loadouts and chains', () => {
     [
       'a tool of another agent',
       'demo/agent.config.json',
-      (c: Json) => c.tools.push('record_handoff'),
-      /demo\/agent\.config\.json: tools: record_handoff is not a tool of the demo \(known: none yet\)/,
+      (c: Json) => c.tools.push('send_payment_link'),
+      /demo\/agent\.config\.json: tools: send_payment_link is not a tool of the demo \(known: offer_demo_slots, book_demo\)/,
     ],
     [
       'a loadout in the wrong folder',

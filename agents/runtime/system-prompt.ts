@@ -1,3 +1,5 @@
+import type { CloserContext } from '../../core/closing/closer-model.ts';
+import { formatAmount } from '../../core/closing/plan-pricing.ts';
 import { annualBudgetCents, formatUsd } from '../../core/qualification/bant-state.ts';
 import type { QualifierContext } from '../../core/qualification/qualifier-model.ts';
 
@@ -18,12 +20,59 @@ export const promptPlaceholders: readonly string[] = [
   'outcome',
   'handoff',
   'prospect',
+  // The closer's (renderCloserPrompt):
+  'plans',
+  'deal',
+  'closing',
 ];
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderPrompt(template: string, context: QualifierContext): string {
-  const values: Record<string, string> = {
+  return fillTemplate(template, {
+    ...sharedValues(context),
+    state: JSON.stringify(context.state),
+    missing: context.missing.length > 0 ? context.missing.join(', ') : 'nothing',
+    rules: describeRules(context),
+    outcome: context.outcome
+      ? `${context.outcome.outcome} (${context.outcome.reasons.join('; ')})`
+      : 'not decided yet',
+    handoff: context.handoffRequested ? 'a person from the team has been asked to join' : 'no',
+    prospect: `${context.firstName ?? 'unknown'}${context.reachable ? '' : ' (no email or phone yet: before promising a follow-up, ask how to reach them)'}`,
+  });
+}
+
+/** The closer's prompt: the qualifier's placeholders plus its plans, deal and closing state. */
+export function renderCloserPrompt(template: string, context: CloserContext): string {
+  const { closing } = context;
+  return fillTemplate(template, {
+    ...sharedValues(context),
+    state: JSON.stringify(context.state),
+    handoff: context.handoffRequested ? 'a person from the team has been asked to join' : 'no',
+    prospect: context.firstName ?? 'unknown',
+    plans:
+      context.plans.length > 0
+        ? context.plans.map((plan) => `- ${plan.sentence}`).join('\n')
+        : '(no plan prices in the knowledge base: a person prepares every offer)',
+    deal: context.deal
+      ? `stage ${context.deal.stage}${context.deal.amountCents !== null ? `, ${formatAmount(context.deal.amountCents, context.deal.currency)} a year` : ''}`
+      : 'none',
+    closing: [
+      closing.proposal ? `Proposed: ${closing.proposal.summary}.` : 'No plan proposed yet.',
+      closing.paymentUrl ? `Payment link sent: ${closing.paymentUrl}.` : '',
+      closing.offeredSlots?.length
+        ? `Demo times offered: ${closing.offeredSlots.map((slot) => `${slot.number}. ${slot.label}`).join('; ')}.`
+        : '',
+      closing.meetingLabel ? `Demo booked for ${closing.meetingLabel}.` : '',
+      closing.objections?.length ? `Objections so far: ${closing.objections.join(', ')}.` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
+  });
+}
+
+function sharedValues(context: QualifierContext | CloserContext): Record<string, string> {
+  return {
     organization: context.organization.name,
     today: context.now.toISOString().slice(0, 10),
     channel: context.channel,
@@ -37,15 +86,10 @@ export function renderPrompt(template: string, context: QualifierContext): strin
             )
             .join('\n')
         : '(no knowledge-base entry matches this message)',
-    state: JSON.stringify(context.state),
-    missing: context.missing.length > 0 ? context.missing.join(', ') : 'nothing',
-    rules: describeRules(context),
-    outcome: context.outcome
-      ? `${context.outcome.outcome} (${context.outcome.reasons.join('; ')})`
-      : 'not decided yet',
-    handoff: context.handoffRequested ? 'a person from the team has been asked to join' : 'no',
-    prospect: `${context.firstName ?? 'unknown'}${context.reachable ? '' : ' (no email or phone yet: before promising a follow-up, ask how to reach them)'}`,
   };
+}
+
+function fillTemplate(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) =>
     name in values ? values[name]! : whole,
   );

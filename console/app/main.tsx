@@ -1,10 +1,12 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { io } from 'socket.io-client';
+import { DealPanel, dealPanelStyle, MeetingsPanel } from './deal-panel.tsx';
 
 /**
  * The rep console: sign in, a live inbox with each conversation's mode, and a conversation with
- * its lead panel — take over (the agent stops answering at once), reply as yourself, hand back.
+ * its lead panel (the lead's deal, whose stage the rep moves, and meetings: deal-panel.tsx) — take
+ * over (the agent stops answering at once), reply as yourself, hand back.
  * Everything prospects wrote is rendered as text.
  */
 interface Rep {
@@ -150,6 +152,10 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
   const [notice, setNotice] = useState<HandoffNotice | null>(null);
+  // Events of the open conversation re-read its lead's deal and meetings (an agent may move them).
+  const [leadTick, setLeadTick] = useState(0);
+  const openRef = useRef<string | null>(null);
+  openRef.current = openId;
 
   useEffect(() => {
     const socket = io('/console', { withCredentials: true });
@@ -160,6 +166,7 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
           setNotice({ conversationId: event.conversationId, reason: event.reason ?? null });
         }
         setTick((t) => t + 1);
+        if (event.conversationId === openRef.current) setLeadTick((t) => t + 1);
       },
     );
     return () => socket.close();
@@ -306,6 +313,22 @@ function Console({ rep, providers }: { rep: Rep; providers: Providers }) {
         </main>
         {lead ? (
           <section class="lead" aria-label="Lead">
+            {conversation ? (
+              <>
+                <DealPanel
+                  key={conversation.contactId}
+                  contactId={conversation.contactId}
+                  me={rep}
+                  refresh={leadTick}
+                />
+                <MeetingsPanel
+                  key={conversation.contactId}
+                  contactId={conversation.contactId}
+                  me={rep}
+                  refresh={leadTick}
+                />
+              </>
+            ) : null}
             <h3>Lead score {lead.leadScore ?? '—'}</h3>
             <table>
               <tbody>
@@ -406,6 +429,6 @@ main{display:flex;flex-direction:column;overflow:hidden}.toolbar{display:flex;ga
 .briefing{white-space:pre-wrap}
 .outbox{font-size:11px;padding-left:16px}.outbox li{margin-bottom:6px}.outbox .subject{font-weight:600}.outbox .body{white-space:pre-wrap;overflow-wrap:anywhere;color:#334155;max-height:6em;overflow:hidden}
 .lead pre{font-size:11px;background:#f8fafc;padding:6px;white-space:pre-wrap}.audit{font-size:11px;padding-left:16px}.empty{padding:20px;color:#64748b}
-@media (max-width:900px){.console{grid-template-columns:1fr}.lead{border:0}}`;
+@media (max-width:900px){.console{grid-template-columns:1fr}.lead{border:0}}${dealPanelStyle}`;
 document.head.appendChild(style);
 render(<App />, document.getElementById('console-root')!);

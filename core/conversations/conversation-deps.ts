@@ -1,3 +1,4 @@
+import type { ClosingDeps } from '../closing/closer-turn.ts';
 import type { Db } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import { listKnowledgeEntries } from '../knowledge-base.ts';
@@ -58,6 +59,8 @@ export interface ConversationServiceDeps {
   limits: ConversationLimits;
   /** The tools the loadout enables (all of the qualifier's by default). */
   tools: readonly string[];
+  /** The closer agent (routing mode A); without it, mode A conversations stay with the qualifier. */
+  closing?: ClosingDeps;
   log: ConversationLog;
   now: () => Date;
 }
@@ -69,6 +72,7 @@ export interface ConversationServiceOptions {
   feed?: ConversationFeed;
   limits?: Partial<ConversationLimits>;
   tools?: readonly string[];
+  closing?: ClosingDeps;
   log?: ConversationLog;
   now?: () => Date;
   /** This server node's name in turn leases. */
@@ -103,6 +107,7 @@ export function createConversationServiceDeps(options: ConversationServiceOption
     organizations: createOrganizationCache(options.db, options.organizationCacheMs ?? 5_000),
     limits,
     tools: options.tools ?? qualifierToolNames,
+    ...(options.closing ? { closing: options.closing } : {}),
     log,
     now: options.now ?? (() => new Date()),
   };

@@ -1,5 +1,6 @@
 import type { Actor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
+import type { ClosingState } from '../closing/closing-state.ts';
 import { type ConversationRow, type MessageRow, type MessageView, toMessageView } from '../conversations.ts';
 import type { Db } from '../db.ts';
 import { DomainError, notFound } from '../errors.ts';
@@ -34,6 +35,9 @@ export interface AgentState {
   /** The organization's rules handed this conversation over once; they do not again. */
   ruleHandoff?: boolean;
   closedReason?: string;
+  /** Who answers while the mode is `ai`: the qualifier (by default) or, once routed to mode A, the closer. */
+  agent?: 'qualifier' | 'closer';
+  closing?: ClosingState;
 }
 
 /** What a request for a person leaves in the agent state; a take-over or hand-back clears it. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { closerTurn } from '../closing/closer-turn.ts';
 import { handleInboundText, handleOptOut } from '../compliance/opt-out.ts';
 import { applyContactFacts, type ContactFacts, mergeContactFacts } from '../contact-facts.ts';
 import type { ConversationRow, MessageRow } from '../conversations.ts';
@@ -58,7 +59,8 @@ import {
  * a closed conversation ignores it; compliance commands (opt-out, HELP, START) are answered by
  * the compliance module's wording; a rep's conversation is only listened to (BANT+ extraction);
  * injection attempts get a refusal; requests for a person (or the organization's keywords) hand
- * over; everything else goes to the qualifier model with its tools. Each path ends in one
+ * over; everything else goes to the qualifier model with its tools — or, once routing handed the
+ * lead to the closer (mode A), to the closer (core/closing/closer-turn.ts). Each path ends in one
  * transaction that stores the reply with everything it changed, then delivers the reply.
  */
 /** Answers every prospect message of the conversation still waiting, oldest first, one at a time. */
@@ -113,7 +115,8 @@ async function runTurn(deps: ConversationServiceDeps, inbound: MessageRow): Prom
     await handOffOnRequest(deps, ctx, asked ? 'the prospect asked for a person' : byKeyword!);
     return;
   }
-  await modelTurn(deps, ctx);
+  if (ctx.state.agent === 'closer' && deps.closing) await closerTurn(deps, ctx);
+  else await modelTurn(deps, ctx);
 }
 
 /**

@@ -214,12 +214,14 @@ export async function requestHandoff(
 /**
  * The conversation as the model sees it, ending with the message being answered: earlier
  * prospect messages and every reply so far (a reply to an earlier message may have been stored
- * after this one arrived), never a later prospect message.
+ * after this one arrived), never a later prospect message. Without a message (an agent opening
+ * the conversation again, as the closer does), the latest messages.
  */
 export async function conversationHistory(
   deps: ConversationServiceDeps,
-  ctx: TurnContext,
+  ctx: ConversationContext & { inbound?: MessageRow },
 ): Promise<ConversationTurn[]> {
+  const { inbound } = ctx;
   const rows = await deps.db.query<Pick<MessageRow, 'direction' | 'body'>>(
     `select direction, body from (
        select direction, body, seq from messages
@@ -230,22 +232,22 @@ export async function conversationHistory(
     [
       ctx.conversation.org_id,
       ctx.conversation.id,
-      ctx.inbound.id,
-      ctx.inbound.seq,
-      deps.limits.historyMessages - 1,
+      inbound?.id ?? '00000000-0000-0000-0000-000000000000',
+      inbound?.seq ?? Number.MAX_SAFE_INTEGER,
+      deps.limits.historyMessages - (inbound ? 1 : 0),
     ],
   );
   const turns: ConversationTurn[] = rows.map((row) => ({
     role: row.direction === 'inbound' ? 'prospect' : 'agent',
     text: row.body,
   }));
-  turns.push({ role: 'prospect', text: ctx.inbound.body });
+  if (inbound) turns.push({ role: 'prospect', text: inbound.body });
   return turns;
 }
 
 export async function recordAgentTurn(
   tx: Db,
-  ctx: TurnContext,
+  ctx: ConversationContext,
   result: QualifierTurnResult,
   agent: 'qualifier' | 'closer' = 'qualifier',
 ): Promise<void> {
@@ -274,18 +276,49 @@ export async function agentReply(
   text: string,
   metadata: Record<string, unknown>,
 ): Promise<MessageRow> {
-  const { conversation, inbound, state } = ctx;
+  const message = await agentMessage(tx, ctx, text, {
+    idempotencyKey: `reply:${ctx.inbound.id}`,
+    inReplyTo: ctx.inbound.id,
+    metadata,
+  });
+  await markProcessed(tx, ctx.inbound, {});
+  await flushAudits(tx, ctx);
+  return message;
+}
+
+/** An agent message that answers no prospect message (the closer's opening), stored once per key. */
+export async function agentOpening(
+  tx: Db,
+  ctx: ConversationContext,
+  text: string,
+  idempotencyKey: string,
+  metadata: Record<string, unknown>,
+): Promise<MessageRow | null> {
+  const existing = await tx.query<{ id: string }>(
+    `select id from messages where org_id = $1 and conversation_id = $2 and metadata ->> 'idempotencyKey' = $3`,
+    [ctx.conversation.org_id, ctx.conversation.id, idempotencyKey],
+  );
+  if (existing[0]) return null;
+  const message = await agentMessage(tx, ctx, text, { idempotencyKey, metadata });
+  await flushAudits(tx, ctx);
+  return message;
+}
+
+function agentMessage(
+  tx: Db,
+  ctx: ConversationContext,
+  text: string,
+  options: { idempotencyKey: string; inReplyTo?: string; metadata: Record<string, unknown> },
+): Promise<MessageRow> {
+  const { conversation, state } = ctx;
   const opens = !state.disclosed;
-  const message = await insertOutbound(tx, conversation, {
+  return insertOutbound(tx, conversation, {
     sender: 'agent',
     purpose: 'conversation_reply',
     body: opens ? `${ctx.disclosure}\n\n${text}` : text,
-    idempotencyKey: `reply:${inbound.id}`,
-    inReplyTo: inbound.id,
-    metadata: { ...metadata, ...(opens ? { opensWithDisclosure: true } : {}) },
+    idempotencyKey: options.idempotencyKey,
+    ...(options.inReplyTo ? { inReplyTo: options.inReplyTo } : {}),
+    metadata: { ...options.metadata, ...(opens ? { opensWithDisclosure: true } : {}) },
     statePatch: { disclosed: true, agentTurns: (state.agentTurns ?? 0) + 1 },
   });
-  await markProcessed(tx, inbound, {});
-  await flushAudits(tx, ctx);
-  return message;
 }

@@ -71,11 +71,10 @@ async function dealOf(
   db: Db,
   checkout: { paymentLinkId: string | null; metadata: { orgId?: string; dealId?: string } },
 ): Promise<PaymentDeal | null> {
-  const deal = checkout.paymentLinkId
-    ? await findDealByPaymentLink(db, checkout.paymentLinkId)
-    : checkout.metadata.dealId
-      ? await findPaymentDeal(db, checkout.metadata.dealId)
-      : null;
+  // A re-quoted deal has a newer link; a payment through the older one names the deal in its metadata.
+  const byLink = checkout.paymentLinkId ? await findDealByPaymentLink(db, checkout.paymentLinkId) : null;
+  const deal =
+    byLink ?? (checkout.metadata.dealId ? await findPaymentDeal(db, checkout.metadata.dealId) : null);
   if (!deal) return null;
   // The metadata, when present, must agree with the deal the link belongs to.
   if (checkout.metadata.orgId && checkout.metadata.orgId !== deal.orgId) return null;

@@ -78,6 +78,24 @@ export async function attachPaymentLink(
   return toPaymentDeal(rows[0]!);
 }
 
+/**
+ * The closer's link for its current proposal replaces an earlier one (a re-quote); a won deal
+ * keeps the link it was paid through. A payment through an older link still finds the deal by
+ * the id in its metadata.
+ */
+export async function replacePaymentLink(
+  tx: Db,
+  orgId: string,
+  dealId: string,
+  link: PaymentLink,
+): Promise<void> {
+  await tx.query(
+    `update deals set payment_link_id = $3, payment_url = $4, updated_at = now()
+     where org_id = $1 and id = $2 and stage <> 'won'`,
+    [orgId, dealId, link.id, link.url],
+  );
+}
+
 /** A deal by id across organizations (the public test-mode payment page knows only the id). */
 export async function findPaymentDeal(db: Db, dealId: string): Promise<PaymentDeal | null> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(dealId)) return null;

@@ -157,7 +157,7 @@ interface CandidateRow {
 }
 
 /** Lead states that no longer need a rep: such leads stop counting against capacity. */
-export const finishedLeadStatuses = ['won', 'lost', 'disqualified'] as const;
+export const finishedLeadStatuses = ['won', 'lost', 'disqualified', 'customer'] as const;
 
 /** The organization's active reps that take leads (capacity above 0), with their current load. */
 export async function loadRepCandidates(db: Db, orgId: string): Promise<RepCandidate[]> {

@@ -1,5 +1,6 @@
 import type { Actor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
+import { openClosing } from '../closing/closer-turn.ts';
 import { type ConversationServiceDeps, sendAgentMessage } from '../conversations/conversation-service.ts';
 import { listConversations } from '../conversations.ts';
 import type { Db } from '../db.ts';
@@ -33,7 +34,8 @@ import { leadLocationOf } from './territory.ts';
  * Routing a qualified lead (`POST /api/leads/route`, the `route` workflow step) and following
  * through on the decision (the `lead.routed` workflow):
  *
- * - A: the autonomous closer agent's chain takes the lead (recorded as a hand-off for now).
+ * - A: the closer agent takes the lead in its open conversation (core/closing/closer-turn.ts):
+ *   it opens with the plan that fits and answers from then on.
  * - B: the best-fit rep with free capacity holds it and is briefed by email (and SMS/WhatsApp);
  *   with every rep full, it waits in a first-in-first-out queue (`assignQueuedLeads`).
  * - C: a payment link for the organization's price goes into the lead's conversation; the signed
@@ -65,9 +67,12 @@ export const routingActor: Actor = { type: 'system', id: 'routing' };
 
 /** The autonomous chain mode A hands a lead to (agents/ loadouts), in order. */
 export const fullAutoChain = [
-  { agent: 'closer', does: 'answers objections and proposes the plan that fits the budget' },
-  { agent: 'demo', does: 'books and runs a product demo when the prospect asks for one' },
-  { agent: 'ops', does: 'hands the won deal to onboarding and the CRM' },
+  {
+    agent: 'closer',
+    does: 'proposes the plan that fits, answers objections, sends the payment link on a yes',
+  },
+  { agent: 'demo', does: 'books a demo at a free time of the reps when the prospect asks for one' },
+  { agent: 'ops', does: 'makes the contact of the won deal a customer and sends the onboarding message' },
 ] as const;
 
 /** `contacts.routing` once a lead is routed. */
@@ -447,15 +452,35 @@ async function handOffToCloser(
 ): Promise<FollowThroughResult> {
   const steps = deps.chains?.['full-auto'] ?? fullAutoChain;
   const chain = steps.map((step) => step.agent);
-  if (record.followThrough?.A) return { mode: 'A', handedOff: true, chain };
+  const settled = ['conversing', 'awaiting_closer_agent'];
+  const done = record.followThrough?.A as { status?: string } | undefined;
+  if (settled.includes(done?.status ?? '')) return { mode: 'A', handedOff: true, chain };
   const now = clock(deps);
+  const conversation = (await listConversations(deps.db, orgId, { contactId })).find(
+    (candidate) => candidate.status === 'open',
+  );
+  // The closer answers in the prospect's own conversation: from now on its turns are the closer's.
+  let outcome: { status: string; conversationId?: string; messageId?: string; reason?: string };
+  if (!deps.conversations.closing)
+    outcome = { status: 'awaiting_closer_agent', reason: 'no closer agent is configured' };
+  else if (!conversation)
+    outcome = { status: 'no_open_conversation', reason: 'the lead has no open conversation' };
+  else {
+    const opened = await openClosing(deps.conversations, orgId, conversation.id);
+    outcome = opened.opened
+      ? {
+          status: 'conversing',
+          conversationId: conversation.id,
+          ...(opened.messageId ? { messageId: opened.messageId } : {}),
+        }
+      : { status: 'not_opened', conversationId: conversation.id, reason: opened.reason ?? 'unknown' };
+  }
   await deps.db.transaction(async (tx) => {
     await patchFollowThrough(tx, orgId, contactId, 'A', {
       agent: 'closer',
       chain: 'full-auto',
       steps,
-      // The closer agent's loadout is not built yet: the hand-off is recorded, nothing is sent.
-      status: 'awaiting_closer_agent',
+      ...outcome,
       at: now.toISOString(),
     });
     await recordAudit(tx, {
@@ -465,14 +490,10 @@ async function handOffToCloser(
       entityType: 'contact',
       entityId: contactId,
       contactId,
-      details: {
-        chain: 'full-auto',
-        wouldRun: steps.map((step) => `${step.agent}: ${step.does}`),
-        note: 'the closer agent is not available yet; the hand-off is recorded only',
-      },
+      details: { chain: 'full-auto', steps: steps.map((step) => `${step.agent}: ${step.does}`), ...outcome },
     });
   });
-  return { mode: 'A', handedOff: true, chain };
+  return { mode: 'A', handedOff: settled.includes(outcome.status), chain };
 }
 
 async function briefRep(

@@ -91,6 +91,11 @@ export const routingSettingsSchema = z.strictObject({
       productName: z.string().trim().min(1).max(200).default('Starter plan'),
     })
     .default({ amountCents: 4_900, currency: 'usd', productName: 'Starter plan' }),
+  /**
+   * Mode A: the most a deal may be worth over a year (in the deal currency's cents) for the
+   * closer agent to close it alone; a proposal above it goes to a rep with a briefing.
+   */
+  autonomousDealLimitCents: cents.max(10_000_000_000).default(5_000_000),
   queue: z
     .strictObject({ whenAllRepsBusy: z.enum(['queue', 'A', 'C']).default('queue') })
     .default({ whenAllRepsBusy: 'queue' }),

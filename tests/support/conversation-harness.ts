@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWebChannel } from '../../channels/web/web-channel.ts';
+import type { ClosingDeps } from '../../core/closing/closer-turn.ts';
 import type { ConversationFeedEvent } from '../../core/conversations/conversation-feed.ts';
 import {
   type ConversationLimits,
@@ -30,6 +31,8 @@ export function createConversationHarness(options: {
   model: QualifierModel;
   limits?: Partial<ConversationLimits>;
   nodeId?: string;
+  /** The closer (routing mode A); without it, mode A conversations stay with the qualifier. */
+  closing?: ClosingDeps;
 }): ConversationHarness {
   const { db } = options;
   const logs: ConversationHarness['logs'] = [];
@@ -47,6 +50,7 @@ export function createConversationHarness(options: {
     deliver: (draft) => sendOutbound({ db, senders }, draft),
     limits: options.limits,
     nodeId: options.nodeId,
+    ...(options.closing ? { closing: options.closing } : {}),
     log: {
       info: (details, message) => logs.push({ level: 'info', message, details }),
       warn: (details, message) => logs.push({ level: 'warn', message, details }),
