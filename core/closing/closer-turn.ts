@@ -106,6 +106,8 @@ interface CloserSession {
   moves: DealMove[];
   paymentLink: PaymentLink | null;
   booked: Meeting | null;
+  /** Demo times were offered in this turn (and must be in the reply). */
+  offeredNow: boolean;
   handoffReason: string | null;
   invalidCalls: number;
   callTool(name: string, input: unknown): Promise<ToolOutcome>;
@@ -168,7 +170,7 @@ async function runCloser(
     });
     const reason = session.handoffReason ?? (failed ? 'the closer could not answer' : null);
     if (reason) await requestHandoff(tx, turnCtx, reason);
-    const text = replyText(result.text, session, context, deps.closing!.payments.mode);
+    const text = replyText(result.text, session, deps.closing!.payments.mode);
     const metadata = {
       agent: 'closer',
       model: result.model,
@@ -265,6 +267,7 @@ function createCloserSession(
     moves: [],
     paymentLink: null,
     booked: null,
+    offeredNow: false,
     handoffReason: null,
     invalidCalls: 0,
     async callTool(name, input) {
@@ -398,6 +401,7 @@ function createCloserSession(
       if (name === 'offer_demo_slots') {
         const slots = await offerSlots();
         session.closing.offeredSlots = slots;
+        session.offeredNow = true;
         if (slots.length === 0) {
           return handOff(
             'the prospect wants a demo and no rep has a free time',
@@ -423,6 +427,7 @@ function createCloserSession(
         if (!meeting) {
           const slots = await offerSlots();
           session.closing.offeredSlots = slots;
+          session.offeredNow = true;
           return {
             isError: false,
             content: JSON.stringify({
@@ -536,7 +541,6 @@ async function saveDealWork(
 function replyText(
   modelText: string,
   session: CloserSession,
-  context: CloserContext,
   paymentMode: PaymentLinks['mode'],
 ): string {
   const lines = [modelText.trim()];
@@ -545,12 +549,8 @@ function replyText(
     lines.push(`Here is your secure payment link: ${session.paymentLink.url}`);
   }
   if (session.paymentLink && paymentMode === 'recorded') lines.push('Test mode: no payment will be taken.');
-  const offered = session.booked ? [] : (session.closing.offeredSlots ?? []);
-  if (
-    offered.length > 0 &&
-    offered !== context.closing.offeredSlots &&
-    offered.some((slot) => missing(slot.label))
-  ) {
+  const offered = session.offeredNow && !session.booked ? (session.closing.offeredSlots ?? []) : [];
+  if (offered.some((slot) => missing(slot.label))) {
     lines.push(offered.map((slot) => `${slot.number}. ${slot.label}`).join('\n'));
   }
   if (session.booked && session.closing.meetingLabel && missing(session.closing.meetingLabel)) {
