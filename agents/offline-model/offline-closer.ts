@@ -15,6 +15,8 @@ export function createOfflineCloser(options: { competitors?: readonly string[] }
     name: 'offline',
     async runTurn(request: CloserTurnRequest): Promise<CloserTurnResult> {
       const text = await (request.task === 'open' ? opening(request) : reply(request, competitors));
+      // Streamed word by word, as a model would, so the widget shows it arriving.
+      for (const piece of text.match(/\S+\s*/g) ?? []) request.onText?.(piece);
       return { text, model: 'offline', usage: { inputTokens: 0, outputTokens: 0 }, costMicroUsd: 0 };
     },
   };

@@ -126,6 +126,26 @@ async function runCloser(
   const turnCtx = inbound ? { ...ctx, inbound } : ctx;
   let result: QualifierTurnResult;
   let failed = false;
+  // A reply streams to the widget as the qualifier's does; the opening arrives whole.
+  const typing = (state: 'start' | 'stop') =>
+    inbound &&
+    deps.feed.publish({
+      type: 'typing',
+      orgId: conversation.org_id,
+      conversationId: conversation.id,
+      actor: 'agent',
+      state,
+    });
+  const publishDelta = (delta: string) =>
+    deps.feed.publish({
+      type: 'reply.delta',
+      orgId: conversation.org_id,
+      conversationId: conversation.id,
+      inReplyTo: inbound!.id,
+      delta,
+    });
+  typing('start');
+  if (inbound && !ctx.state.disclosed) publishDelta(`${ctx.disclosure}\n\n`);
   try {
     result = await closing.model.runTurn({
       context,
@@ -133,6 +153,7 @@ async function runCloser(
       task: inbound ? 'reply' : 'open',
       tools: closerToolSpecs(closing.tools),
       callTool: session.callTool,
+      ...(inbound ? { onText: publishDelta } : {}),
     });
   } catch (error) {
     deps.log.error(
@@ -146,6 +167,8 @@ async function runCloser(
       usage: { inputTokens: 0, outputTokens: 0 },
       costMicroUsd: 0,
     };
+  } finally {
+    typing('stop');
   }
 
   const message = await deps.db.transaction(async (tx) => {
@@ -538,11 +561,7 @@ async function saveDealWork(
  * the payment link's URL, the offered times, the booking — so a model that forgets one still
  * gives the prospect what the tool did.
  */
-function replyText(
-  modelText: string,
-  session: CloserSession,
-  paymentMode: PaymentLinks['mode'],
-): string {
+function replyText(modelText: string, session: CloserSession, paymentMode: PaymentLinks['mode']): string {
   const lines = [modelText.trim()];
   const missing = (fact: string) => !lines.join('\n').includes(fact);
   if (session.paymentLink && missing(session.paymentLink.url)) {

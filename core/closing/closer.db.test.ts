@@ -207,8 +207,18 @@ describe('mode A: the closer converses', () => {
     expect(deal.stage).toBe('negotiation');
 
     // Security and integrations: grounded, never invented.
-    await harness.chat(orgId, visitor, 'How do you handle security? Is our data encrypted?');
+    const security = await harness.chat(orgId, visitor, 'How do you handle security? Is our data encrypted?');
     expect((await lastReply(conversationId)).body).toContain('encrypted at rest (AES-256)');
+    // The reply streamed to the widget as it was written, between typing events.
+    const streamed = harness.feed
+      .filter((event) => event.type === 'reply.delta' && event.inReplyTo === security.message.id)
+      .map((event) => (event.type === 'reply.delta' ? event.delta : ''))
+      .join('');
+    expect(streamed).toBe((await lastReply(conversationId)).body);
+    expect(
+      harness.feed.filter((event) => event.type === 'typing' && event.conversationId === conversationId)
+        .length,
+    ).toBeGreaterThanOrEqual(2);
     await harness.chat(orgId, visitor, 'Do you integrate with HubSpot?');
     expect((await lastReply(conversationId)).body).toContain('Salesforce and HubSpot');
     // Something the knowledge base does not cover: no guess, a person offered.
