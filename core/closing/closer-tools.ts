@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ToolSpec } from '../qualification/qualifier-tools.ts';
+import { type ToolSpec, toolSpecSelector } from '../qualification/qualifier-tools.ts';
 
 /**
  * The closer's tools. None takes an id: they act on this conversation's prospect and deal only.
@@ -76,16 +76,8 @@ export const closerTools = {
 export type CloserToolName = keyof typeof closerTools;
 export const closerToolNames = Object.keys(closerTools) as CloserToolName[];
 
-const specs = new Map<CloserToolName, ToolSpec>(
-  closerToolNames.map((name) => {
-    const { $schema: _schema, ...inputSchema } = z.toJSONSchema(closerTools[name].schema) as Record<
-      string,
-      unknown
-    >;
-    return [name, { name, description: closerTools[name].description, inputSchema }];
-  }),
-);
+const closerSpecs = toolSpecSelector(closerTools);
 
 export function closerToolSpecs(names: readonly string[] = closerToolNames): ToolSpec[] {
-  return names.filter((name): name is CloserToolName => name in closerTools).map((name) => specs.get(name)!);
+  return closerSpecs(names);
 }

@@ -175,21 +175,29 @@ export interface ToolSpec {
   inputSchema: Record<string, unknown>;
 }
 
-/** The tools' specs, converted once: the schemas never change, and every turn sends them. */
-const specsByName = new Map<QualifierToolName, ToolSpec>(
-  qualifierToolNames.map((name) => {
-    const { $schema: _schema, ...inputSchema } = z.toJSONSchema(qualifierTools[name].schema) as Record<
-      string,
-      unknown
-    >;
-    return [name, { name, description: qualifierTools[name].description, inputSchema }];
-  }),
-);
+/**
+ * Specs of a set of tools by name (an agent's loadout picks some), each schema converted to JSON
+ * Schema once: the schemas never change, and every turn sends them. Unknown names are skipped.
+ */
+export function toolSpecSelector<Name extends string>(
+  tools: Record<Name, { description: string; schema: z.ZodType }>,
+): (names: readonly string[]) => ToolSpec[] {
+  const specs = new Map<string, ToolSpec>(
+    (Object.keys(tools) as Name[]).map((name) => {
+      const { $schema: _schema, ...inputSchema } = z.toJSONSchema(tools[name].schema) as Record<
+        string,
+        unknown
+      >;
+      return [name, { name, description: tools[name].description, inputSchema }];
+    }),
+  );
+  return (names) => names.flatMap((name) => specs.get(name) ?? []);
+}
+
+const qualifierSpecs = toolSpecSelector(qualifierTools);
 
 export function toolSpecs(names: readonly string[] = qualifierToolNames): ToolSpec[] {
-  return names
-    .filter((name): name is QualifierToolName => name in qualifierTools)
-    .map((name) => specsByName.get(name)!);
+  return qualifierSpecs(names);
 }
 
 /** Tool arguments → a change to the stored state (dollars to cents, dates to days). */
